@@ -1,0 +1,5 @@
+"""``python -m monkeyhouse``."""
+
+from monkeyhouse.cli.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,368 @@
+"""The ``monkeyhouse`` command.
+
+Subcommands: ``run`` (simulate an architecture and write its run folder; spigo's flags work,
+single dash as in Go, long forms too), ``list`` (the bundled catalog), ``schema`` (the native
+format's JSON Schema), ``validate`` (check architecture files) and ``render`` (draw a run's
+graph). ``monkeyhouse -a netflixoss -d 10`` with no subcommand runs, as spigo does.
+
+User mistakes print one line on stderr and exit with status 2; there is no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shlex
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn, TextIO
+
+from monkeyhouse.cli.durations import parse_duration
+from monkeyhouse.cli.progress import ProgressLine, format_summary
+from monkeyhouse.errors import MonkeyhouseError, UsageError
+from monkeyhouse.model import (
+    architecture_schema,
+    catalog_entries,
+    load_architecture,
+    resolve_architecture,
+)
+from monkeyhouse.model.architecture import Architecture
+from monkeyhouse.model.scaling import zero_count_warnings
+from monkeyhouse.scenarios import runfolder
+from monkeyhouse.scenarios.run import run_to_folder
+from monkeyhouse.scenarios.simulation import RunOptions
+
+SUBCOMMANDS = ("run", "list", "schema", "validate", "render")
+BOOL_FLAGS = {"-j", "-g", "-f", "-m", "-r", "-c"}
+MAX_REGIONS = 6
+_ARCH_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def _spigo_style(argv: Sequence[str]) -> list[str]:
+    """Accept Go's ``-flag=value`` and ``-flag=true/false`` spellings."""
+    out: list[str] = []
+    for token in argv:
+        match = re.fullmatch(r"(-{1,2}[A-Za-z][\w-]*)=(.*)", token)
+        if match is None:
+            out.append(token)
+            continue
+        flag, value = match.groups()
+        if flag in BOOL_FLAGS:
+            if value.lower() in ("true", "1", "t"):
+                out.append(flag)
+            elif value.lower() not in ("false", "0", "f"):
+                raise UsageError(f"{flag}: {value!r} is not true or false")
+        else:
+            out.extend((flag, value))
+    return out
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises UsageError (one line on stderr, status 2) instead of exiting."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="monkeyhouse",
+        description="Model, simulate, visualize and break microservice architectures.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    run = sub.add_parser("run", help="simulate an architecture and write its run folder")
+    run.add_argument("path", nargs="?", help="an architecture file to run (instead of -a)")
+    run.add_argument(
+        "-a",
+        "--arch",
+        default="netflixoss",
+        help="architecture: catalog name, or json_arch/NAME_arch.json if present "
+        "(default netflixoss)",
+    )
+    run.add_argument(
+        "-d",
+        "--duration",
+        type=float,
+        default=10.0,
+        help="simulated seconds (default 10); chaos monkey strikes at half time",
+    )
+    run.add_argument(
+        "-p",
+        "--population",
+        type=int,
+        default=100,
+        help="scale percentage (fsm: pirate count), default 100",
+    )
+    run.add_argument(
+        "-w",
+        "--regions",
+        type=int,
+        default=1,
+        help=f"regions to replicate into, 1 to {MAX_REGIONS} (default 1)",
+    )
+    run.add_argument(
+        "-j",
+        "--json",
+        action="store_true",
+        help="write graph.json (always written; kept for spigo compatibility)",
+    )
+    run.add_argument("-g", "--graphml", action="store_true", help="also write graph.graphml")
+    run.add_argument(
+        "-f",
+        "--reduce",
+        action="store_true",
+        help="collapse instances of a service in a zone into one graph node",
+    )
+    run.add_argument(
+        "-s",
+        "--step",
+        type=int,
+        default=0,
+        help="step number: chooses the migration step 0..9 (-a migration)",
+    )
+    run.add_argument(
+        "-u",
+        "--poll",
+        default="1s",
+        help="Eureka polling interval, a Go duration such as 1s or 30s",
+    )
+    run.add_argument(
+        "-kv",
+        "--kv",
+        default="",
+        help="one key:value setting; 'chat:10ms' sets the traffic interval",
+    )
+    run.add_argument(
+        "-m", "--messages", action="store_true", help="log every delivered message to stdout"
+    )
+    run.add_argument(
+        "-c",
+        "--collect",
+        action="store_true",
+        help="spigo's collect flag: accepted; flows and metrics are not written yet",
+    )
+    run.add_argument(
+        "-r",
+        "--reload",
+        action="store_true",
+        help="rebuild from json/ARCH[STEP].json (a graph JSON) instead of the architecture",
+    )
+    run.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    run.add_argument(
+        "--out", type=Path, default=None, help="run folder to write (default runs/ARCH-N)"
+    )
+    run.add_argument(
+        "--no-graph", action="store_true", help="write no graph files (for very large runs)"
+    )
+    run.add_argument("--no-chaos", action="store_true", help="do not run chaos monkey")
+    run.add_argument("-q", "--quiet", action="store_true", help="no progress and no summary")
+
+    sub.add_parser("list", help="list the bundled architectures")
+    sub.add_parser("schema", help="print the JSON Schema of the native architecture format")
+    validate = sub.add_parser("validate", help="check architecture files")
+    validate.add_argument("files", nargs="+", type=Path)
+
+    render = sub.add_parser("render", help="draw a run folder's dependency graph (SVG and PNG)")
+    render.add_argument("run_dir", type=Path, help="a run folder (with graph.json)")
+    render.add_argument(
+        "--instances",
+        action="store_true",
+        help="draw every instance grouped by region and zone "
+        "(default: services collapsed; see also --both)",
+    )
+    render.add_argument("--both", action="store_true", help="draw both views")
+    render.add_argument("--format", default="svg,png", help="comma-separated: svg, png")
+    return parser
+
+
+def _check_arch_name(name: str) -> None:
+    if not _ARCH_NAME.match(name):
+        raise UsageError(
+            f"-a: {name!r} cannot name a run (node names begin with it): use letters, digits, "
+            "'-' and '_' only"
+        )
+
+
+def _resolve(args: argparse.Namespace) -> Architecture:
+    cwd = Path.cwd()
+    if args.reload:
+        from monkeyhouse.importers.graphjson import architecture_from_graph
+
+        suffix = str(args.step) if args.step else ""
+        path = cwd / "json" / f"{args.arch}{suffix}.json"
+        _check_arch_name(args.arch)
+        return architecture_from_graph(path, args.arch)
+    if args.path:
+        return resolve_architecture(args.path, cwd=cwd, step=args.step)
+    _check_arch_name(args.arch)
+    return resolve_architecture(args.arch, cwd=cwd, step=args.step)
+
+
+def _options(args: argparse.Namespace, arch: Architecture) -> RunOptions:
+    if args.duration < 0:
+        raise UsageError(f"-d: {args.duration:g} is negative (give simulated seconds, e.g. -d 10)")
+    if args.population < 1:
+        raise UsageError(
+            f"-p: {args.population} must be at least 1 (a percentage, or fsm's pirate count)"
+        )
+    if not 1 <= args.regions <= MAX_REGIONS:
+        raise UsageError(
+            f"-w: {args.regions} regions is out of range (1 to {MAX_REGIONS}: "
+            "us-east-1, us-west-2, eu-west-1, eu-central-1, ap-southeast-1, "
+            "ap-southeast-2)"
+        )
+    if arch.topology.population and args.population < 2:
+        raise UsageError(f"-p: fsm needs at least 2 pirates, got {args.population}")
+    poll = parse_duration(args.poll, "-u")
+    if poll <= 0:
+        raise UsageError(f"-u: {args.poll!r} must be longer than zero (e.g. 1s)")
+    chat = 0.01
+    if args.kv:
+        parts = args.kv.split(":")
+        if len(parts) != 2:
+            raise UsageError(f"-kv: {args.kv!r} must be one key:value pair, e.g. chat:100ms")
+        key, value = parts
+        if key != "chat":
+            raise UsageError(
+                f"-kv: unknown key {key!r} (the only key is 'chat', the traffic "
+                "interval, e.g. chat:100ms)"
+            )
+        chat = parse_duration(value, "-kv chat")
+        if not 0.001 <= chat <= 3600:
+            raise UsageError(f"-kv: chat interval {value!r} must be between 1ms and 1h")
+    return RunOptions(
+        duration=args.duration,
+        percent=args.population,
+        regions=args.regions,
+        seed=args.seed,
+        reduce=args.reduce,
+        poll=poll,
+        chat=chat,
+        message_log=args.messages,
+        step=args.step,
+        chaos=not args.no_chaos,
+    )
+
+
+def _command_line(argv: Sequence[str]) -> str:
+    return "monkeyhouse " + " ".join(shlex.quote(a) for a in argv)
+
+
+def cmd_run(args: argparse.Namespace, argv: Sequence[str], out: TextIO, err: TextIO) -> int:
+    """``monkeyhouse run``."""
+    arch = _resolve(args)
+    options = _options(args, arch)
+    if not arch.topology.population:
+        for warning in zero_count_warnings(arch, options.percent):
+            err.write(f"warning: {warning}\n")
+    if args.collect and not args.quiet:
+        err.write(
+            "note: -c is accepted for spigo compatibility; this version writes no flow "
+            "or metrics files yet\n"
+        )
+    target = args.out if args.out is not None else runfolder.next_run_dir(Path("runs"), arch.arch)
+    progress = None
+    if not args.quiet and err.isatty():
+        progress = ProgressLine(err, arch.arch)
+    result = run_to_folder(
+        arch,
+        options,
+        target,
+        graph_json=not args.no_graph,
+        graphml=args.graphml and not args.no_graph,
+        command=_command_line(argv),
+        progress=progress,
+        message_stream=out,
+    )
+    if progress is not None:
+        progress.finish()
+    if not args.quiet:
+        out.write(format_summary(result.summary, str(target)) + "\n")
+    return 0 if result.summary.status == "complete" else 130
+
+
+def cmd_list(out: TextIO) -> int:
+    """``monkeyhouse list``."""
+    entries = catalog_entries()
+    width = max(len(e.name) for e in entries)
+    out.write(f"{'name':<{width}}  services  instances  description\n")
+    for entry in entries:
+        out.write(
+            f"{entry.name:<{width}}  {entry.services:>8}  {entry.instances:>9}  "
+            f"{entry.description}\n"
+        )
+    return 0
+
+
+def cmd_validate(files: Sequence[Path], out: TextIO, err: TextIO) -> int:
+    """``monkeyhouse validate``: every file, each error on its own line."""
+    status = 0
+    for path in files:
+        try:
+            arch = load_architecture(path)
+        except MonkeyhouseError as error:
+            err.write(f"{error}\n")
+            status = 2
+            continue
+        out.write(f"{path}: ok ({len(arch.services)} services)\n")
+    return status
+
+
+def cmd_render(args: argparse.Namespace, out: TextIO) -> int:
+    """``monkeyhouse render DIR``."""
+    from monkeyhouse.exporters.picture import render
+
+    formats = [f.strip().lower() for f in args.format.split(",") if f.strip()]
+    bad = [f for f in formats if f not in ("svg", "png")]
+    if bad or not formats:
+        raise UsageError(f"--format: {args.format!r}: choose from svg, png (comma-separated)")
+    views = (
+        ["services", "instances"]
+        if args.both
+        else (["instances"] if args.instances else ["services"])
+    )
+    for view in views:
+        for path in render(args.run_dir, view=view, formats=formats):  # type: ignore[arg-type]
+            out.write(f"{path}\n")
+    return 0
+
+
+def main(
+    argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
+    """Entry point; returns the exit status."""
+    raw = list(sys.argv[1:] if argv is None else argv)
+    out = out or sys.stdout
+    err = err or sys.stderr
+    try:
+        tokens = _spigo_style(raw)
+        if tokens and tokens[0].startswith("-") and tokens[0] not in ("-h", "--help"):
+            tokens = ["run", *tokens]
+        parser = _parser()
+        args = parser.parse_args(tokens)
+        if args.command is None:
+            parser.print_help(out)
+            return 0
+        if args.command == "run":
+            return cmd_run(args, raw, out, err)
+        if args.command == "list":
+            return cmd_list(out)
+        if args.command == "schema":
+            out.write(json.dumps(architecture_schema(), indent=2) + "\n")
+            return 0
+        if args.command == "validate":
+            return cmd_validate(args.files, out, err)
+        return cmd_render(args, out)
+    except MonkeyhouseError as error:
+        err.write(f"monkeyhouse: {error}\n")
+        return error.exit_status
+    except KeyboardInterrupt:
+        err.write("monkeyhouse: interrupted\n")
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Importers: formats in (spigo graph JSON for ``-r``)."""

@@ -1,0 +1,696 @@
+"""Load an architecture file (spigo's JSON or the native JSON/YAML format) into the data model.
+
+:func:`load_architecture` reads the file, parses it, converts it into
+:class:`~monkeyhouse.model.architecture.Architecture` checking every key and type, then runs
+:func:`~monkeyhouse.model.validate.validate`. Every mistake raises one
+:class:`~monkeyhouse.errors.ArchitectureError` naming the file, the line and column, the field
+path (``services[3].dependencies[0]``), the value and the fix.
+
+Positions come from the YAML node tree for YAML files and from a small position-tracking scanner
+for JSON files (the standard ``json`` module parses, the scanner only records where each value
+and key starts).
+"""
+
+from __future__ import annotations
+
+import bisect
+import contextlib
+import datetime
+import json
+import re
+import stat
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from monkeyhouse.errors import ArchitectureError
+from monkeyhouse.model.architecture import (
+    DEFAULT_REGIONS,
+    DEFAULT_ZONES,
+    Architecture,
+    Dependency,
+    Service,
+    Topology,
+)
+from monkeyhouse.model.packages import BUILTIN_PACKAGES
+from monkeyhouse.model.schema import FORMAT_V1
+from monkeyhouse.model.validate import FieldPath, did_you_mean, field_path, validate
+
+#: Default largest file size read (10 MiB).
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+
+_JSON_SUFFIXES = frozenset({".json"})
+_YAML_SUFFIXES = frozenset({".yaml", ".yml"})
+
+_TOP_KEYS = (
+    "format",
+    "arch",
+    "description",
+    "version",
+    "args",
+    "date",
+    "victim",
+    "topology",
+    "services",
+)
+_SERVICE_KEYS = (
+    "name",
+    "package",
+    "count",
+    "regions",
+    "dependencies",
+    "scales",
+    "machine",
+    "instance",
+    "container",
+    "process",
+    "description",
+    "useCustomGuesstimate",
+    "guesstimateType",
+    "guesstimateValue",
+)
+_GUESSTIMATE_KEYS = ("useCustomGuesstimate", "guesstimateType", "guesstimateValue")
+_DEPENDENCY_KEYS = ("service",)
+_TOPOLOGY_KEYS = ("regions", "zones", "fixed_regions", "population", "first_index")
+
+_JSON_SPACE = re.compile(r"[ \t\r\n]+")
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_JSON_SCALAR = re.compile(r"[^,\]}\s]+")
+
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+# Enough for any sane architecture; stops alias bombs and pathological nesting.
+_MAX_WALKED_NODES = 2_000_000
+
+try:  # the C parser when PyYAML was built with libyaml
+    _YamlLoader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
+except AttributeError:  # pragma: no cover - depends on the PyYAML build
+    _YamlLoader = yaml.SafeLoader
+
+
+@dataclass(slots=True)
+class _Marks:
+    """Where values and keys start, by field path, as 1-based (line, column)."""
+
+    values: dict[FieldPath, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[FieldPath, tuple[int, int]] = field(default_factory=dict)
+    duplicate: tuple[FieldPath, tuple[int, int]] | None = None
+
+
+def load_architecture(
+    path: str | Path,
+    *,
+    text: str | None = None,
+    name: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> Architecture:
+    """Read, check and return the architecture in ``path``.
+
+    Args:
+        path: The file to read (``.json``, ``.yaml`` or ``.yml``; any other name is sniffed:
+            JSON when it starts with ``{``, YAML otherwise). With ``text``, only names the file.
+        text: The file's contents, when already in memory; the file is then not read.
+        name: The architecture name to use when the file has no ``arch`` field (default: the
+            file name without extension and without a trailing ``_arch``).
+        max_bytes: Largest file accepted, checked before reading.
+
+    Returns:
+        The validated architecture; its ``source`` is ``str(path)``.
+
+    Raises:
+        ArchitectureError: for any problem in the file, naming file, position, field and fix.
+
+    """
+    label = str(path)
+    path = Path(path)
+    if text is None:
+        text = _read_text(path, label, max_bytes)
+    else:
+        size = len(text.encode("utf-8", errors="surrogatepass"))
+        if size > max_bytes:
+            raise _too_big(label, size, max_bytes)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    data, marks = _parse(text, label, _is_json(path, text))
+    reader = _Reader(label, marks)
+    if marks.duplicate is not None:
+        dup_path, (line, column) = marks.duplicate
+        raise ArchitectureError(
+            label,
+            field_path(dup_path),
+            f"key {dup_path[-1]!r} appears twice in the same mapping",
+            value=dup_path[-1],
+            fix="keep one of them; the second would silently replace the first",
+            line=line,
+            column=column,
+        )
+    stem = path.stem
+    default_name = name or (stem[: -len("_arch")] if stem.endswith("_arch") else stem)
+    arch = reader.architecture(data, default_name)
+    validate(arch, packages=BUILTIN_PACKAGES, file=label, positions=marks.values)
+    return arch
+
+
+def _too_big(label: str, size: int, limit: int) -> ArchitectureError:
+    return ArchitectureError(
+        label,
+        "",
+        f"file is {size} bytes, more than the limit of {limit} bytes",
+        value=size,
+        fix="check this is an architecture file, or raise the limit (max_bytes)",
+    )
+
+
+def _read_text(path: Path, label: str, max_bytes: int) -> str:
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise ArchitectureError(
+            label, "", "file not found", value=label, fix="check the path"
+        ) from None
+    except OSError as error:
+        raise ArchitectureError(
+            label, "", f"cannot read the file: {error.strerror}", value=label, fix="check the path"
+        ) from None
+    if not stat.S_ISREG(info.st_mode):
+        raise ArchitectureError(
+            label, "", "not a regular file", value=label, fix="check the path names a file"
+        )
+    if info.st_size > max_bytes:
+        raise _too_big(label, info.st_size, max_bytes)
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise ArchitectureError(
+            label,
+            "",
+            f"cannot read the file: {error.strerror}",
+            value=label,
+            fix="check the path and its permissions",
+        ) from None
+    if len(raw) > max_bytes:  # grew since stat
+        raise _too_big(label, len(raw), max_bytes)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        before = raw[: error.start]
+        line = before.count(b"\n") + 1
+        column = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", errors="replace")) + 1
+        raise ArchitectureError(
+            label,
+            "",
+            f"not UTF-8 text: byte 0x{raw[error.start]:02x} cannot be decoded",
+            value=raw[error.start],
+            fix="save the file as UTF-8",
+            line=line,
+            column=column,
+        ) from None
+
+
+def _is_json(path: Path, text: str) -> bool:
+    suffix = path.suffix.lower()
+    if suffix in _JSON_SUFFIXES:
+        return True
+    if suffix in _YAML_SUFFIXES:
+        return False
+    return text.lstrip().startswith("{")
+
+
+def _parse(text: str, label: str, is_json: bool) -> tuple[Any, _Marks]:
+    if is_json:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise ArchitectureError(
+                label,
+                "",
+                f"malformed JSON: {error.msg}",
+                value=text[error.pos : error.pos + 20],
+                fix="fix the JSON syntax at that position",
+                line=error.lineno,
+                column=error.colno,
+            ) from None
+        except RecursionError:
+            raise ArchitectureError(
+                label, "", "malformed JSON: nested too deeply", fix="flatten the file"
+            ) from None
+        return data, _JsonPositions(text).scan()
+    return _parse_yaml(text, label)
+
+
+def _parse_yaml(text: str, label: str) -> tuple[Any, _Marks]:
+    loader = _YamlLoader(text)
+    marks = _Marks()
+    try:
+        node = loader.get_single_node()
+        data = None
+        if node is not None:
+            _walk_yaml(node, marks)  # before construction, which rewrites merge keys
+            data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        problem = error.problem or "syntax error"
+        if error.context:
+            problem = f"{problem} ({error.context})"
+        raise ArchitectureError(
+            label,
+            "",
+            f"malformed YAML: {problem}",
+            fix="fix the YAML syntax at that position (check indentation, colons and quotes)",
+            line=mark.line + 1 if mark is not None else None,
+            column=mark.column + 1 if mark is not None else None,
+        ) from None
+    except yaml.YAMLError as error:
+        raise ArchitectureError(
+            label, "", f"malformed YAML: {error}", fix="fix the YAML syntax"
+        ) from None
+    except RecursionError:
+        raise ArchitectureError(
+            label, "", "malformed YAML: nested too deeply", fix="flatten the file"
+        ) from None
+    finally:
+        loader.dispose()
+    return data, marks
+
+
+def _walk_yaml(root: yaml.Node, marks: _Marks) -> None:
+    """Record where each value and key starts; each node is visited once (aliases share)."""
+    seen: set[int] = set()
+    stack: list[tuple[FieldPath, yaml.Node]] = [((), root)]
+    while stack and len(seen) < _MAX_WALKED_NODES:
+        path, node = stack.pop()
+        marks.values.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            names: set[str] = set()
+            for key_node, value_node in node.value:
+                if not isinstance(key_node, yaml.ScalarNode):
+                    continue
+                if key_node.tag == _MERGE_TAG:
+                    continue
+                key = str(key_node.value)
+                child = (*path, key)
+                position = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+                if key in names and marks.duplicate is None:
+                    marks.duplicate = (child, position)
+                names.add(key)
+                marks.keys.setdefault(child, position)
+                stack.append((child, value_node))
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                stack.append(((*path, index), item))
+
+
+class _JsonPositions:
+    """A recursive-descent scanner of (already valid) JSON that records where things start."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.index = 0
+        self.marks = _Marks()
+        self.line_starts = [0]
+        start = text.find("\n")
+        while start != -1:
+            self.line_starts.append(start + 1)
+            start = text.find("\n", start + 1)
+
+    def scan(self) -> _Marks:
+        """Scan the whole text; on anything unexpected, keep what was recorded so far."""
+        with contextlib.suppress(ValueError, IndexError, RecursionError):
+            self._value(())
+        return self.marks
+
+    def _position(self, index: int) -> tuple[int, int]:
+        line = bisect.bisect_right(self.line_starts, index)
+        return line, index - self.line_starts[line - 1] + 1
+
+    def _skip_space(self) -> None:
+        match = _JSON_SPACE.match(self.text, self.index)
+        if match is not None:
+            self.index = match.end()
+
+    def _value(self, path: FieldPath) -> None:
+        self._skip_space()
+        self.marks.values[path] = self._position(self.index)
+        char = self.text[self.index]
+        if char == "{":
+            self._object(path)
+        elif char == "[":
+            self._array(path)
+        elif char == '"':
+            self._string()
+        else:
+            self._scalar()
+
+    def _object(self, path: FieldPath) -> None:
+        self.index += 1
+        names: set[str] = set()
+        self._skip_space()
+        if self.text[self.index] == "}":
+            self.index += 1
+            return
+        while True:
+            self._skip_space()
+            key_at = self.index
+            key = self._string()
+            child = (*path, key)
+            position = self._position(key_at)
+            if key in names and self.marks.duplicate is None:
+                self.marks.duplicate = (child, position)
+            names.add(key)
+            self.marks.keys[child] = position
+            self._skip_space()
+            self._expect(":")
+            self._value(child)
+            self._skip_space()
+            if self.text[self.index] == ",":
+                self.index += 1
+                continue
+            self._expect("}")
+            return
+
+    def _array(self, path: FieldPath) -> None:
+        self.index += 1
+        self._skip_space()
+        if self.text[self.index] == "]":
+            self.index += 1
+            return
+        item = 0
+        while True:
+            self._value((*path, item))
+            item += 1
+            self._skip_space()
+            if self.text[self.index] == ",":
+                self.index += 1
+                continue
+            self._expect("]")
+            return
+
+    def _string(self) -> str:
+        match = _JSON_STRING.match(self.text, self.index)
+        if match is None:
+            raise ValueError("expected a string")
+        self.index = match.end()
+        raw = match.group()
+        if "\\" not in raw:
+            return raw[1:-1]
+        decoded = json.loads(raw)
+        if not isinstance(decoded, str):  # pragma: no cover - a quoted literal is a string
+            raise ValueError("not a string")
+        return decoded
+
+    def _scalar(self) -> None:
+        match = _JSON_SCALAR.match(self.text, self.index)
+        if match is None:
+            raise ValueError("expected a value")
+        self.index = match.end()
+
+    def _expect(self, char: str) -> None:
+        if self.text[self.index] != char:
+            raise ValueError(f"expected {char!r}")
+        self.index += 1
+
+
+def _show(value: object) -> str:
+    """Show a value as a message does: strings quoted, JSON words for booleans and null."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+class _Reader:
+    """Converts parsed data into the data model, raising positioned errors."""
+
+    def __init__(self, file: str, marks: _Marks) -> None:
+        self.file = file
+        self.marks = marks
+
+    def fail(
+        self, path: FieldPath, problem: str, value: object, fix: str, *, at_key: bool = False
+    ) -> ArchitectureError:
+        found = self.marks.keys.get(path) if at_key else None
+        probe = path
+        while found is None:
+            found = self.marks.values.get(probe)
+            if not probe:
+                break
+            probe = probe[:-1]
+        line, column = found if found is not None else (None, None)
+        return ArchitectureError(
+            self.file, field_path(path), problem, value=value, fix=fix, line=line, column=column
+        )
+
+    # -- shapes ---------------------------------------------------------------------------
+
+    def mapping(
+        self, value: object, path: FieldPath, known: tuple[str, ...], what: str
+    ) -> dict[str, Any]:
+        """Check ``value`` is a mapping with string keys, all known or ``x-`` extensions."""
+        if not isinstance(value, dict):
+            raise self.fail(
+                path,
+                f"expected a mapping (keys and values) for {what}, got {_show(value)}",
+                value,
+                f"write {what} as a mapping with keys such as {', '.join(known[:3])}",
+            )
+        for key in value:
+            if not isinstance(key, str):
+                raise self.fail(
+                    path,
+                    f"key {_show(key)} is not a string",
+                    key,
+                    'quote the key, e.g. "yes": or "1":',
+                )
+            if key in known or key.startswith("x-"):
+                continue
+            raise self.fail(
+                (*path, key),
+                f"unknown key {key!r} in {what}",
+                key,
+                did_you_mean(key, known)
+                + f"keys allowed here: {', '.join(known)}; prefix extensions with 'x-'",
+                at_key=True,
+            )
+        return value
+
+    def require(self, data: dict[str, Any], key: str, path: FieldPath, fix: str) -> Any:
+        if key not in data:
+            raise self.fail((*path, key), f"missing required key {key!r}", None, fix)
+        return data[key]
+
+    def string(self, value: object, path: FieldPath, *, allow_date: bool = False) -> str:
+        if isinstance(value, str):
+            return value
+        if allow_date and isinstance(value, datetime.date):
+            return value.isoformat()
+        raise self.fail(
+            path,
+            f"expected a string, got {_show(value)}",
+            value,
+            "quote the value to make it a string",
+        )
+
+    def whole(self, value: object, path: FieldPath, example: str) -> int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        raise self.fail(
+            path,
+            f"expected a whole number, got {_show(value)}",
+            value,
+            f"write a whole number without quotes, e.g. {example}",
+        )
+
+    def boolean(self, value: object, path: FieldPath) -> bool:
+        if isinstance(value, bool):
+            return value
+        raise self.fail(
+            path,
+            f"expected true or false, got {_show(value)}",
+            value,
+            "write true or false without quotes",
+        )
+
+    def name_list(self, value: object, path: FieldPath, example: str) -> tuple[str, ...]:
+        if not isinstance(value, list):
+            raise self.fail(
+                path,
+                f"expected a list of names, got {_show(value)}",
+                value,
+                f"write a list, e.g. [{example}]",
+            )
+        return tuple(self.string(item, (*path, index)) for index, item in enumerate(value))
+
+    # -- the model --------------------------------------------------------------------------
+
+    def architecture(self, data: object, default_name: str) -> Architecture:
+        if not isinstance(data, dict):
+            raise self.fail(
+                (),
+                f"the file must hold a mapping with keys 'arch' and 'services', "
+                f"got {'nothing' if data is None else _show(data)}",
+                data,
+                "start the file with the architecture's keys, e.g. arch: and services:",
+            )
+        top = self.mapping(data, (), _TOP_KEYS, "the architecture")
+        if "format" in top:
+            fmt = self.string(top["format"], ("format",))
+            if fmt != FORMAT_V1:
+                raise self.fail(
+                    ("format",),
+                    f"unsupported format {fmt!r}; this version reads {FORMAT_V1!r}",
+                    fmt,
+                    f"write format: {FORMAT_V1}, or use a newer monkeyhouse",
+                )
+        text: dict[str, str] = {}
+        for key in ("arch", "description", "version", "args", "date", "victim"):
+            if key in top:
+                text[key] = self.string(top[key], (key,), allow_date=key == "date")
+        services_value = self.require(
+            top,
+            "services",
+            (),
+            "add a 'services' list, e.g. services: [{name: www, package: denominator}]",
+        )
+        if not isinstance(services_value, list):
+            raise self.fail(
+                ("services",),
+                f"expected a list of services, got {_show(services_value)}",
+                services_value,
+                "write services as a list, one entry per service",
+            )
+        services = tuple(
+            self.service(item, ("services", index)) for index, item in enumerate(services_value)
+        )
+        topology = self.topology(top["topology"]) if "topology" in top else Topology()
+        options: dict[str, Any] = {k: v for k, v in top.items() if k.startswith("x-")}
+        for key in ("args", "date"):
+            if key in text:
+                options[key] = text[key]
+        return Architecture(
+            arch=text.get("arch") or default_name,
+            services=services,
+            description=text.get("description", ""),
+            version=text.get("version", ""),
+            victim=text.get("victim", ""),
+            topology=topology,
+            source=self.file,
+            options=options,
+        )
+
+    def service(self, value: object, path: FieldPath) -> Service:
+        data = self.mapping(value, path, _SERVICE_KEYS, "a service")
+        packages = ", ".join(BUILTIN_PACKAGES)
+        name = self.string(
+            self.require(data, "name", path, "give the service a unique name, e.g. name: web"),
+            (*path, "name"),
+        )
+        if not name.strip():
+            raise self.fail(
+                (*path, "name"),
+                "service name is empty",
+                name,
+                "give the service a unique name, e.g. name: web",
+            )
+        package = self.string(
+            self.require(data, "package", path, f"add a package, one of {packages}"),
+            (*path, "package"),
+        )
+        count = self.whole(data.get("count", 0), (*path, "count"), "count: 3")
+        regions = self.whole(data.get("regions", 0), (*path, "regions"), "regions: 1")
+        scales = self.boolean(data.get("scales", True), (*path, "scales"))
+        strings = {
+            key: self.string(data[key], (*path, key))
+            for key in ("machine", "instance", "container", "process", "description")
+            if key in data
+        }
+        dependencies = self.dependencies(data.get("dependencies"), (*path, "dependencies"))
+        options: dict[str, Any] = {}
+        for key in _GUESSTIMATE_KEYS:
+            if key not in data:
+                continue
+            check: Callable[[object, FieldPath], object] = (
+                self.boolean if key == "useCustomGuesstimate" else self.string
+            )
+            options[key] = check(data[key], (*path, key))
+        options.update((k, v) for k, v in data.items() if k.startswith("x-"))
+        return Service(
+            name=name,
+            package=package,
+            count=count,
+            regions=regions,
+            dependencies=dependencies,
+            scales=scales,
+            machine=strings.get("machine", ""),
+            instance=strings.get("instance", ""),
+            container=strings.get("container", ""),
+            process=strings.get("process", ""),
+            options=options,
+            description=strings.get("description", ""),
+        )
+
+    def dependencies(self, value: object, path: FieldPath) -> tuple[Dependency, ...]:
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            raise self.fail(
+                path,
+                f"expected a list of service names, got {_show(value)}",
+                value,
+                "write dependencies as a list, e.g. dependencies: [login, homepage]",
+            )
+        return tuple(self.dependency(item, (*path, index)) for index, item in enumerate(value))
+
+    def dependency(self, value: object, path: FieldPath) -> Dependency:
+        if isinstance(value, str):
+            return Dependency(value)
+        if not isinstance(value, dict):
+            raise self.fail(
+                path,
+                f"expected a service name or a mapping with 'service', got {_show(value)}",
+                value,
+                "write the name of the service called, e.g. login, or {service: login}",
+            )
+        data = self.mapping(value, path, _DEPENDENCY_KEYS, "a dependency")
+        service = self.string(
+            self.require(data, "service", path, "name the service called, e.g. service: login"),
+            (*path, "service"),
+        )
+        return Dependency(service, {k: v for k, v in data.items() if k.startswith("x-")})
+
+    def topology(self, value: object) -> Topology:
+        path: FieldPath = ("topology",)
+        data = self.mapping(value, path, _TOPOLOGY_KEYS, "the topology")
+        regions = DEFAULT_REGIONS
+        zones = DEFAULT_ZONES
+        if "regions" in data:
+            regions = self.name_list(data["regions"], (*path, "regions"), "us-east-1, us-west-2")
+        if "zones" in data:
+            zones = self.name_list(data["zones"], (*path, "zones"), "zoneA, zoneB, zoneC")
+        fixed: int | None = None
+        if "fixed_regions" in data:
+            fixed = self.whole(data["fixed_regions"], (*path, "fixed_regions"), "2")
+        population = False
+        if "population" in data:
+            population = self.boolean(data["population"], (*path, "population"))
+        first_index = 0
+        if "first_index" in data:
+            first_index = self.whole(data["first_index"], (*path, "first_index"), "1")
+        return Topology(
+            region_names=regions,
+            zone_names=zones,
+            fixed_regions=fixed,
+            population=population,
+            first_index=first_index,
+        )

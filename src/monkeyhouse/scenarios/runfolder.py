@@ -1,0 +1,69 @@
+"""Run folders: where a run's outputs go, written so a reader never sees a half-written file.
+
+A run writes one folder (default ``runs/<arch>-<n>/``, the first unused ``n``): ``run.json`` (the
+manifest: monkeyhouse version, command line, seed, architecture, options, status and summary),
+``graph.json`` (spigo's graph JSON) and, on request, ``graph.graphml``. Each file is written to a
+temporary name and renamed into place. An interrupted run still gets its manifest, marked
+``interrupted``, next to the consistent files it managed to finish.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from monkeyhouse.errors import RunFolderError
+
+MANIFEST = "run.json"
+GRAPH_JSON = "graph.json"
+GRAPHML = "graph.graphml"
+
+
+def next_run_dir(base: Path, arch: str) -> Path:
+    """The first ``base/<arch>-<n>`` that does not exist yet (n from 1)."""
+    n = 1
+    while (base / f"{arch}-{n}").exists():
+        n += 1
+    return base / f"{arch}-{n}"
+
+
+def prepare(path: Path) -> Path:
+    """Create the run folder (and parents); refuse a path that is a file."""
+    if path.exists() and not path.is_dir():
+        raise RunFolderError(f"{path}: exists and is not a folder (choose another --out)")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise RunFolderError(
+            f"{path}: cannot create the run folder: {error.strerror} (choose another --out)"
+        ) from error
+    return path
+
+
+def write_json_atomic(path: Path, data: Any) -> Path:
+    """Write ``data`` as indented JSON to ``path`` through a temporary file."""
+    temp = path.with_name(path.name + ".part")
+    with open(temp, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, indent=2, sort_keys=False)
+        handle.write("\n")
+    os.replace(temp, path)
+    return path
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    """The manifest of the run folder ``path``."""
+    manifest = path / MANIFEST
+    if not manifest.is_file():
+        raise RunFolderError(
+            f"{path}: no {MANIFEST} here, so this is not a monkeyhouse run folder "
+            "(give the folder a run wrote, e.g. runs/netflixoss-1)"
+        )
+    try:
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise RunFolderError(f"{manifest}: unreadable manifest: {error}") from error
+    if not isinstance(data, dict):
+        raise RunFolderError(f"{manifest}: the manifest is not a JSON object")
+    return data

@@ -1,0 +1,254 @@
+"""A simulation: an architecture placed, wired and run for a while.
+
+Build order follows spigo: services in file order, each instance placed (regions, zones, numbers,
+addresses), started and registered, a graph ``node`` entry each. When all are up, every client
+makes its first registry fetch (so what spigo found only on a later poll is found at once, and a
+run of any length gives the whole graph), polling starts (one ticker per service), the root
+service's last instance starts the traffic, and Chaos Monkey strikes at half time. At the end
+the instances of packages that deregister leave (``done`` entries), as spigo's do.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from monkeyhouse.behaviours.context import Context, MessageObserver
+from monkeyhouse.engine import Environment, RandomStreams
+from monkeyhouse.errors import UsageError
+from monkeyhouse.model.architecture import EUREKA, Architecture
+from monkeyhouse.patterns.discovery import Discovery
+from monkeyhouse.plugins import behaviours as registered_behaviours
+from monkeyhouse.scenarios.chaos import ChaosMonkey
+from monkeyhouse.telemetry.graph import GraphRecorder, GraphSink
+from monkeyhouse.topology.addresses import AddressBook
+from monkeyhouse.topology.deployment import Layout, placements, plan
+from monkeyhouse.topology.instances import Instance, ServiceRuntime
+from monkeyhouse.topology.network import LatencyModel
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    """Everything that shapes a run besides the architecture (spigo's flags, long names)."""
+
+    duration: float = 10.0
+    percent: int = 100
+    regions: int = 1
+    seed: int = 1
+    reduce: bool = False
+    poll: float = 1.0
+    chat: float = 0.01
+    message_log: bool = False
+    step: int = 0
+    chaos: bool = True
+    latency: LatencyModel = field(default_factory=LatencyModel)
+
+
+@dataclass(frozen=True, slots=True)
+class RunSummary:
+    """What a finished run did, for the end-of-run summary and ``run.json``."""
+
+    arch: str
+    services: int
+    instances: int
+    messages: int
+    lost: int
+    requests_started: int
+    requests_completed: int
+    mean_response_ms: float
+    nodes: int
+    edges: int
+    forgets: int
+    dones: int
+    chaos_victims: tuple[str, ...]
+    simulated_seconds: float
+    events: int
+    wall_seconds: float
+    status: str
+
+    def to_json(self) -> dict[str, Any]:
+        """The summary as JSON data, without wall time (outputs must be byte-identical)."""
+        data = {name: getattr(self, name) for name in self.__slots__}
+        data.pop("wall_seconds")
+        data["chaos_victims"] = list(self.chaos_victims)
+        return data
+
+
+Progress = Callable[[float, float], None]
+
+
+class Simulation:
+    """One run of one architecture."""
+
+    def __init__(
+        self,
+        arch: Architecture,
+        options: RunOptions,
+        sinks: list[GraphSink] | None = None,
+        *,
+        observers: Sequence[MessageObserver] | None = None,
+    ) -> None:
+        self.arch = arch
+        self.options = options
+        self.env = Environment()
+        self.streams = RandomStreams(options.seed)
+        self.context = Context(self.env, self.streams, options.latency)
+        for observer in observers or []:
+            self.context.observers.append(observer)
+        self.recorder = GraphRecorder(self.env, list(sinks or []), reduce=options.reduce)
+        self.context.edge_observer = self.recorder.direct_edge
+        self.layout: Layout = plan(arch, options.percent, options.regions)
+        self.services: list[ServiceRuntime] = []
+        self.instances: list[Instance] = []
+        self.addresses = AddressBook()
+        self.chaos: ChaosMonkey | None = None
+        self.status = "not started"
+        self._built = False
+        classes = registered_behaviours()
+        index = {s.name: i for i, s in enumerate(arch.services)}
+        for i, spec in enumerate(arch.services):
+            deps = tuple(index[d] for d in spec.dependency_names if d != EUREKA)
+            eureka = EUREKA in spec.dependency_names
+            runtime = ServiceRuntime(arch.arch, i, spec.name, spec.package, deps, eureka)
+            cls = classes.get(spec.package)
+            if cls is None:
+                raise UsageError(
+                    f"{arch.source or arch.arch}: service {spec.name!r} uses package "
+                    f"{spec.package!r}, which no installed behaviour provides "
+                    f"(installed: {', '.join(sorted(classes))})"
+                )
+            runtime.behaviour = cls(self.context, runtime)
+            self.services.append(runtime)
+        self.discovery = Discovery(
+            self.env,
+            self.services,
+            poll=options.poll,
+            same_zone=lambda s: bool(s.behaviour.same_zone),
+            observer=self.recorder,
+        )
+        self.context.registry_lookup = self._lookup
+
+    def _lookup(self, service: str) -> list[str]:
+        for runtime in self.services:
+            if runtime.name == service:
+                return [i.name for i in runtime.instances if i.alive]
+        return []
+
+    # -- building --------------------------------------------------------------------------
+    def build(self) -> None:
+        """Create, start and register every instance, in file order."""
+        if self._built:
+            return
+        self._built = True
+        recorder = self.recorder
+        discovery = self.discovery
+        allocate = self.addresses.allocate
+        instances = self.instances
+        for runtime, spec in zip(self.services, self.arch.services, strict=True):
+            behaviour = runtime.behaviour
+            for place in placements(self.layout, runtime.index, spec):
+                instance = Instance(
+                    len(instances),
+                    runtime,
+                    place.region,
+                    place.zone,
+                    place.number,
+                    allocate(place.region, place.zone),
+                )
+                instances.append(instance)
+                runtime.instances.append(instance)
+                behaviour.start(instance)
+                recorder.node(instance)
+                discovery.register(instance)
+                discovery.attach(instance)
+
+    # -- running ---------------------------------------------------------------------------
+    def kill(self, instance: Instance) -> None:
+        """Kill ``instance`` now: it stops, leaves the registry and the graph."""
+        if not instance.alive:
+            return
+        instance.alive = False
+        behaviour = instance.service.behaviour
+        behaviour.stop(instance)
+        if behaviour.deregisters:
+            self.discovery.deregister(instance)
+        else:
+            self.discovery.expire_later(instance)
+        self.recorder.done(instance)
+
+    def run(self, progress: Progress | None = None) -> RunSummary:
+        """Build if needed, run for the duration, shut down and summarize."""
+        started = time.perf_counter()
+        self.build()
+        env = self.env
+        duration = self.options.duration
+        self.discovery.refresh_all()
+        for runtime in self.services:
+            runtime.behaviour.launch(self.instances)
+        self.discovery.start_polling(until=duration)
+        root = self.services[-1]
+        if root.instances:
+            root.behaviour.drive(root.instances[-1], self.options.chat, duration)
+        victim = self.arch.victim
+        if victim and self.options.chaos and duration > 0:
+            runtime = next(s for s in self.services if s.name == victim)
+            self.chaos = ChaosMonkey(runtime, self.streams.stream("chaos-monkey"), self.kill)
+            env.schedule(duration / 2, self.chaos.strike)
+        self.status = "running"
+        try:
+            if progress is None or duration <= 0:
+                env.run(until=duration)
+            else:
+                steps = 50
+                for k in range(1, steps + 1):
+                    env.run(until=duration * k / steps)
+                    progress(env.now, duration)
+        except KeyboardInterrupt:
+            self.status = "interrupted"
+            return self.summary(time.perf_counter() - started)
+        self.shutdown()
+        self.status = "complete"
+        return self.summary(time.perf_counter() - started)
+
+    def shutdown(self) -> None:
+        """End of run: instances of packages that deregister leave, in creation order."""
+        for instance in self.instances:
+            if instance.alive and instance.service.behaviour.deregisters:
+                instance.alive = False
+                self.discovery.deregister(instance)
+                self.recorder.done(instance)
+
+    def summary(self, wall: float) -> RunSummary:
+        """The run's figures."""
+        started = completed = 0
+        total = 0.0
+        for runtime in self.services:
+            if runtime.package == "denominator":
+                for instance in runtime.instances:
+                    state = instance.state
+                    started += state.started
+                    completed += state.completed
+                    total += state.response_total
+        victims = tuple(i.name for i in self.chaos.killed) if self.chaos else ()
+        rec = self.recorder
+        return RunSummary(
+            arch=self.arch.arch,
+            services=len(self.services),
+            instances=len(self.instances),
+            messages=self.context.delivered,
+            lost=self.context.lost,
+            requests_started=started,
+            requests_completed=completed,
+            mean_response_ms=round(1000 * total / completed, 6) if completed else 0.0,
+            nodes=rec.nodes,
+            edges=rec.edges,
+            forgets=rec.forgets,
+            dones=rec.dones,
+            chaos_victims=victims,
+            simulated_seconds=self.env.now,
+            events=self.env.events_processed,
+            wall_seconds=wall,
+            status=self.status,
+        )
