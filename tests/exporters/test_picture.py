@@ -18,8 +18,9 @@ import pytest
 
 from monkeyhouse.errors import RunFolderError, UsageError
 from monkeyhouse.exporters.picture import load_graph, parse_node_id, render
+from spigo_data import SPIGO
 
-FIXTURES = Path("/work/shared/fixtures/spigo/json")
+FIXTURES = SPIGO / "json"
 if not FIXTURES.is_dir():  # the repository may be checked out next to ../shared
     FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "spigo" / "json"
 SVG = "{http://www.w3.org/2000/svg}"

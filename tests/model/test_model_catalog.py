@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
@@ -19,8 +18,9 @@ from monkeyhouse.model.catalog import (
     resolve_architecture,
 )
 from monkeyhouse.model.scaling import instance_count
+from spigo_data import SPIGO
 
-FIXTURES = Path(os.environ.get("MONKEYHOUSE_SPIGO_FIXTURES", "/work/shared/fixtures/spigo"))
+FIXTURES = SPIGO
 needs_fixtures = pytest.mark.skipif(
     not FIXTURES.is_dir(), reason=f"spigo reference data not found at {FIXTURES}"
 )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -11,8 +10,9 @@ import pytest
 from monkeyhouse.errors import ArchitectureError
 from monkeyhouse.model.architecture import DEFAULT_REGIONS, Dependency
 from monkeyhouse.model.loader import load_architecture
+from spigo_data import SPIGO
 
-FIXTURES = Path(os.environ.get("MONKEYHOUSE_SPIGO_FIXTURES", "/work/shared/fixtures/spigo"))
+FIXTURES = SPIGO
 SPIGO_FILES = sorted((FIXTURES / "json_arch").glob("*_arch.json"))
 
 needs_fixtures = pytest.mark.skipif(

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
 from monkeyhouse.model.architecture import Architecture, Service, Topology
@@ -15,8 +12,9 @@ from monkeyhouse.model.scaling import (
     instance_count,
     zero_count_warnings,
 )
+from spigo_data import SPIGO
 
-FIXTURES = Path(os.environ.get("MONKEYHOUSE_SPIGO_FIXTURES", "/work/shared/fixtures/spigo"))
+FIXTURES = SPIGO
 
 needs_fixtures = pytest.mark.skipif(
     not FIXTURES.is_dir(), reason=f"spigo reference data not found at {FIXTURES}"

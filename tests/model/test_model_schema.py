@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +11,9 @@ import pytest
 import yaml
 
 from monkeyhouse.model.schema import architecture_schema
+from spigo_data import SPIGO
 
-FIXTURES = Path(os.environ.get("MONKEYHOUSE_SPIGO_FIXTURES", "/work/shared/fixtures/spigo"))
+FIXTURES = SPIGO
 CATALOG_DIR = Path(__file__).resolve().parents[2] / "src" / "monkeyhouse" / "model" / "catalog"
 
 needs_fixtures = pytest.mark.skipif(

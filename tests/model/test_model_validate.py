@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -12,8 +11,9 @@ from monkeyhouse.model.architecture import Architecture, Dependency, Service, To
 from monkeyhouse.model.loader import load_architecture
 from monkeyhouse.model.packages import BUILTIN_PACKAGES, PackageSpec
 from monkeyhouse.model.validate import field_path, validate
+from spigo_data import SPIGO
 
-FIXTURES = Path(os.environ.get("MONKEYHOUSE_SPIGO_FIXTURES", "/work/shared/fixtures/spigo"))
+FIXTURES = SPIGO
 INVALID = FIXTURES / "json_arch_invalid"
 
 needs_fixtures = pytest.mark.skipif(

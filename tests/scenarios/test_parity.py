@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 
 from monkeyhouse.cli.main import main
+from spigo_data import SPIGO
 
-FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "spigo"
+FIXTURES = SPIGO
 RECORDED = sorted(p for p in (FIXTURES / "json").glob("*.json") if p.stem != "fsm")
 
 

@@ -106,7 +106,7 @@ class Environment:
         start: float | None = None,
         until: float | None = None,
     ) -> Handle:
-        """Call ``callback(now)`` every ``interval`` seconds, first at ``start`` (default now+interval).
+        """Call ``callback(now)`` every ``interval`` seconds, first at ``start`` (default now + interval).
 
         The last call is at or before ``until`` when given (a ``start`` after ``until`` means no
         call at all). Returns a handle; :meth:`cancel` or :meth:`stop_ticker` on it stops the

@@ -361,55 +361,58 @@ _SUB_ROW = 0.58
 
 
 def _layout_services(services: _Services, max_per_row: int) -> _ServiceLayout:
-    """Lay services out in layers; compact dummy channels and stagger over-wide layers."""
+    """Lay services out in Sugiyama layers, top (callers) to bottom (callees).
+
+    When the edge routing stays narrow, Sugiyama's own coordinates and control points are
+    used (edges bend around boxes). When long edges would make the drawing many times wider
+    than its widest layer, services are spaced evenly in Sugiyama's order and edges are drawn
+    straight; layers wider than ``max_per_row`` are staggered over several sub-rows.
+    """
     pairs = [pair for pair in services.edges if pair[0] != pair[1]]
     maxiter = 100 if len(pairs) <= 1000 else 20
     coords, routing = _sugiyama(services, pairs, maxiter)
-    layers = [round(y) for _, y in coords]
-    # Items per layer: (x, kind, owner, k); kind 0 = service, 1 = edge control point.
-    items: dict[int, list[tuple[float, int, int, int]]] = defaultdict(list)
-    for i, (x, _) in enumerate(coords):
-        items[layers[i]].append((x, 0, i, 0))
-    for e, points in enumerate(routing):
-        for k, (x, y) in enumerate(points):
-            items[round(y)].append((x, 1, e, k))
-    most_real = max((sum(1 for it in row if it[1] == 0) for row in items.values()), default=1)
-    most_dummy = max((sum(1 for it in row if it[1] == 1) for row in items.values()), default=0)
-    dummy_width = 0.35 if most_dummy == 0 else min(0.35, max(0.03, 0.6 * most_real / most_dummy))
-    node_xy: list[Point] = [(0.0, 0.0)] * len(coords)
-    route_xy: list[list[Point]] = [[(0.0, 0.0)] * len(points) for points in routing]
+    layer_values = {round(y) for _, y in coords}
+    layer_values.update(round(y) for points in routing for _, y in points)
+    rank = {layer: i for i, layer in enumerate(sorted(layer_values))}
+    members: dict[int, list[int]] = defaultdict(list)
+    for i, (_, y) in enumerate(coords):
+        members[rank[round(y)]].append(i)
+    widest = max((len(row) for row in members.values()), default=1)
+    all_x = [x for x, _ in coords] + [x for points in routing for x, _ in points]
+    raw_width = max(all_x) - min(all_x) if all_x else 0.0
+    layer_of = {services.names[i]: r for r, row in members.items() for i in row}
+    if raw_width <= 1.6 * widest + 4 and widest <= max_per_row:
+        left = min(all_x) if all_x else 0.0
+        return _ServiceLayout(
+            position={
+                name: (coords[i][0] - left, float(rank[round(coords[i][1])]))
+                for i, name in enumerate(services.names)
+            },
+            routes={
+                pair: [(x - left, float(rank[round(y)])) for x, y in routing[e]]
+                for e, pair in enumerate(pairs)
+            },
+            width=raw_width + 1.0,
+            height=float(max(rank.values(), default=0)),
+            layer=layer_of,
+        )
+    position: dict[str, Point] = {}
     base = 0.0
     width = 1.0
-    layer_of: dict[str, int] = {}
-    for rank, layer in enumerate(sorted(items)):
-        row = sorted(items[layer])
-        xs: list[float] = []
-        cursor = 0.0
-        previous = 0.0
-        for j, item in enumerate(row):
-            size = 1.0 if item[1] == 0 else dummy_width
-            if j:
-                cursor += (previous + size) / 2
-            xs.append(cursor)
-            previous = size
-        real = sum(1 for item in row if item[1] == 0)
-        sub_rows = max(1, math.ceil(real / max_per_row))
-        middle = (xs[0] + xs[-1]) / 2 if xs else 0.0
-        real_rank = 0
-        for x, item in zip(xs, row, strict=True):
-            new_x = (x - middle) / sub_rows
-            if item[1] == 0:
-                node_xy[item[2]] = (new_x, base + (real_rank % sub_rows) * _SUB_ROW)
-                layer_of[services.names[item[2]]] = rank
-                real_rank += 1
-            else:
-                route_xy[item[2]][item[3]] = (new_x, base + (sub_rows - 1) * _SUB_ROW / 2)
-        if xs:
-            width = max(width, (xs[-1] - xs[0]) / sub_rows + 1.0)
+    for r in sorted(members):
+        row = sorted(members[r], key=lambda i: (coords[i][0], i))
+        sub_rows = max(1, math.ceil(len(row) / max_per_row))
+        middle = (len(row) - 1) / 2
+        for j, i in enumerate(row):
+            position[services.names[i]] = (
+                (j - middle) / sub_rows,
+                base + (j % sub_rows) * _SUB_ROW,
+            )
+        width = max(width, (len(row) - 1) / sub_rows + 1.0)
         base += 1.0 + (sub_rows - 1) * _SUB_ROW
     return _ServiceLayout(
-        position={name: node_xy[i] for i, name in enumerate(services.names)},
-        routes={pair: route_xy[e] for e, pair in enumerate(pairs)},
+        position=position,
+        routes={pair: [] for pair in pairs},
         width=width,
         height=max(base - 1.0, 0.0),
         layer=layer_of,
@@ -590,6 +593,8 @@ def _draw_services(graph: Graph, arch: str) -> Figure:
     edge_scale = max(0.35, min(1.0, unit_w_pt / 126))
 
     label_edges = len(services.edges) <= 80
+    crowd = len(services.edges)
+    edge_alpha = 0.75 if crowd <= 60 else max(0.2, 0.75 * math.sqrt(60 / crowd))
     count_size = max(3.0, min(7.5, 0.3 * box_h_pt))
     for (source, target), count in services.edges.items():
         width = edge_scale * (0.7 + 0.9 * math.log1p(count))
@@ -618,7 +623,7 @@ def _draw_services(graph: Graph, arch: str) -> Figure:
             mutation_scale=4.0 + 2.2 * width,
             linewidth=width,
             color=colour,
-            alpha=0.75,
+            alpha=edge_alpha,
             zorder=1,
             joinstyle="round",
             capstyle="round",
@@ -833,13 +838,15 @@ _PAD = 0.5
 _GAP = 1.0
 _TITLE_BAND = 1.1
 _CELL_IN = 0.3
+_MAX_INSTANCE_EDGES = 8000
+_MAX_INSTANCE_PIXELS = 4500.0
 
 
 def _draw_instances(graph: Graph, arch: str) -> Figure:
     services = _collapse(graph)
     regions, zones, groups = _groups(graph, services)
     total_rows = sum(len(group.rows) for group in groups)
-    show_rows = total_rows <= 300
+    show_rows = total_rows <= 1500
     show_dots = len(graph.nodes) <= 120
     label_len = max((len(service) for g in groups for service, _ in g.rows), default=0)
     label_cells = (label_len * 0.62 * 7.0 / 72 / _CELL_IN + 0.5) if show_rows else 0.0
@@ -978,10 +985,12 @@ def _draw_instances(graph: Graph, arch: str) -> Figure:
         )
         dots.set_gid(f"nodes:{group.region}/{group.zone}")
 
-    segments: list[list[Point]] = []
-    for source, target in sorted(graph.edges):
-        if source != target:
-            segments.append(_arc(position[source], position[target]))
+    drawn = sorted(pair for pair in graph.edges if pair[0] != pair[1])
+    drawable = len(drawn)
+    if drawable > _MAX_INSTANCE_EDGES:
+        drawn = sorted(random.Random(0).sample(drawn, _MAX_INSTANCE_EDGES))
+    steps = 8 if len(drawn) <= 2000 else 4
+    segments = [_arc(position[source], position[target], steps) for source, target in drawn]
     if segments:
         alpha = max(0.04, min(0.3, 5.0 / math.sqrt(len(segments))))
         lines = LineCollection(
@@ -989,19 +998,20 @@ def _draw_instances(graph: Graph, arch: str) -> Figure:
             colors="#34495e",
             linewidths=max(0.25, min(0.7, 0.05 * cell_pt)),
             alpha=alpha,
+            antialiaseds=len(segments) <= 2000,
             zorder=1,
         )
         lines.set_gid("edges")
-        if len(segments) > 20000:
-            lines.set_rasterized(True)
         axes.add_collection(lines)
+    sampled = f" (a fixed sample of {len(drawn)} drawn)" if len(drawn) < drawable else ""
 
     left_count = len(graph.done & graph.nodes.keys())
     _title(
         canvas,
         f"{arch}: instances",
         f"{len(graph.nodes)} instances ({left_count} left, drawn hollow), {len(graph.edges)} "
-        f"edges, {len(regions)} regions, {len(zones)} zones, {len(services.names)} services",
+        f"edges{sampled}, {len(regions)} regions, {len(zones)} zones, "
+        f"{len(services.names)} services",
     )
     handles = _legend_handles(packages)
     handles.append(
@@ -1091,7 +1101,8 @@ def render(
     ):
         figure = _draw_services(graph, arch) if view == "services" else _draw_instances(graph, arch)
         biggest = max(figure.get_figwidth(), figure.get_figheight())
-        dpi = min(_PNG_DPI, _MAX_PIXELS / biggest)
+        limit = _MAX_PIXELS if view == "services" else _MAX_INSTANCE_PIXELS
+        dpi = min(_PNG_DPI, limit / biggest)
         for fmt in wanted:
             target = run_dir / f"{stem}.{fmt}"
             _save(figure, target, fmt, dpi)

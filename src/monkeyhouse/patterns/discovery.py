@@ -98,8 +98,8 @@ class Discovery:
         self.lease = lease
         self._same_zone = same_zone
         self.observer = observer
-        #: registered and online instances per service, in registration order
-        self._online: list[list[Instance]] = [[] for _ in services]
+        #: registered and online instances per service, in registration order (ordered sets)
+        self._online: list[dict[Instance, None]] = [{} for _ in services]
         self._versions = [0] * len(services)
         self._views: dict[tuple[int, int, str, str | None], View] = {}
         self._views_of: list[list[View]] = [[] for _ in services]
@@ -111,7 +111,7 @@ class Discovery:
     def register(self, instance: Instance) -> None:
         """``instance`` is up and registered."""
         index = instance.service.index
-        self._online[index].append(instance)
+        self._online[index][instance] = None
         self._versions[index] += 1
         self.registrations += 1
 
@@ -119,7 +119,7 @@ class Discovery:
         """``instance`` is gone from the registry (a Delete, or an expired lease)."""
         online = self._online[instance.service.index]
         if instance in online:
-            online.remove(instance)
+            del online[instance]
             self._versions[instance.service.index] += 1
             self.deregistrations += 1
 

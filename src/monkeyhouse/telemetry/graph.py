@@ -76,6 +76,7 @@ class GraphRecorder:
         self._seen_edges: set[tuple[str, str]] = set()
         self._reduced_members: dict[int, tuple[dict[str, int], dict[str, int]]] = {}
         self._reduced_live: dict[str, int] = {}
+        self._dead_clients: dict[int, int] = {}
 
     def name(self, instance: Instance) -> str:
         """The graph name of ``instance``."""
@@ -106,6 +107,8 @@ class GraphRecorder:
 
         With ``-f`` a collapsed node is done when its last instance leaves.
         """
+        for view in instance.views:
+            self._dead_clients[id(view)] = self._dead_clients.get(id(view), 0) + 1
         name = self.name(instance)
         if self.reduce:
             left = self._reduced_live.get(name, 0) - 1
@@ -159,6 +162,9 @@ class GraphRecorder:
             return
         clients = view.clients
         count = len(clients)
+        if not self.sinks:
+            self.edges += self._live_others(view, target)
+            return
         self._joins.setdefault(id(view), []).append(_Join(True, target, self._next_id, count))
         tname = target.name
         stamp = self.stamp.format(self.env.now)
@@ -190,6 +196,9 @@ class GraphRecorder:
         count = len(targets)
         if count == 0:
             return
+        if not self.sinks:
+            self.edges += len(view.live) - (1 if client in view.live else 0)
+            return
         self._joins.setdefault(id(view), []).append(_Join(False, client, self._next_id, count))
         cname = client.name
         stamp = self.stamp.format(self.env.now)
@@ -209,6 +218,9 @@ class GraphRecorder:
     def target_left(self, view: View, target: Instance) -> None:
         """Forget every edge from a live client of ``view`` to ``target``."""
         if self.reduce:
+            return
+        if not self.sinks:
+            self.forgets += self._live_others(view, target)
             return
         stamp = self.stamp.format(self.env.now)
         tname = target.name
@@ -237,6 +249,13 @@ class GraphRecorder:
                         self._forget(ident, client.name, tname, stamp)
                         break
                     ident += 1
+
+    def _live_others(self, view: View, target: Instance) -> int:
+        """Live clients of ``view`` other than ``target`` (counting without writing)."""
+        others = len(view.clients) - self._dead_clients.get(id(view), 0)
+        if target.alive and view in target.views:
+            others -= 1
+        return others
 
     def _forget(self, ident: int, source: str, target: str, stamp: str) -> None:
         self.forgets += 1
