@@ -102,8 +102,6 @@ def imports_in(path: Path, root: Path = ROOT) -> list[Import]:
     shown = path.relative_to(root.parent.parent).as_posix()
     found: list[Import] = []
     for node in ast.walk(tree):
-        statement = ast.get_source_segment(source, node) or ""
-        statement = " ".join(statement.split())
         targets: list[str] = []
         if isinstance(node, ast.Import):
             targets = [alias.name for alias in node.names]
@@ -130,9 +128,10 @@ def imports_in(path: Path, root: Path = ROOT) -> list[Import]:
             )
         ):
             targets = [node.args[0].value]
-        for target in targets:
-            if target == root.name or target.startswith(root.name + "."):
-                found.append(Import(shown, getattr(node, "lineno", 0), statement, target))
+        ours = [t for t in targets if t == root.name or t.startswith(root.name + ".")]
+        if ours:
+            statement = " ".join((ast.get_source_segment(source, node) or "").split())
+            found.extend(Import(shown, getattr(node, "lineno", 0), statement, t) for t in ours)
     return sorted(found, key=lambda imp: imp.line)
 
 

@@ -251,11 +251,6 @@ def test_option_mistakes(args: list[str], needles: tuple[str, ...], tmp_path: Pa
 
 
 @pytest.mark.parametrize("value", ["nan", "inf"])
-@pytest.mark.xfail(
-    strict=True,
-    reason="src bug: -d accepts 'nan' and 'inf' (argparse type=float, only d < 0 is refused); "
-    "-d nan runs 0 s and writes run.json with a bare NaN (not valid JSON), -d inf never ends",
-)
 def test_duration_must_be_a_finite_number(value: str, tmp_path: Path) -> None:
     command = [sys.executable, "-m", "monkeyhouse", "run", "-a", "lamp", "-d", value]
     command += ["--out", str(tmp_path / "out"), "-q"]
@@ -378,11 +373,6 @@ def test_schema_accepts_spigo_files_and_rejects_mistakes() -> None:
     assert not validator.is_valid({"arch": "t"})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="src inconsistency: the schema requires 'arch' but the loader (and validate/run) "
-    "accept a file without it, naming the architecture after the file",
-)
 def test_schema_and_loader_agree_on_a_file_without_arch(tmp_path: Path) -> None:
     doc = {"services": [{"name": "www", "package": "denominator", "count": 0, "regions": 0}]}
     path = tmp_path / "noarch.yaml"

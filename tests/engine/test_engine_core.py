@@ -295,6 +295,17 @@ def test_every_with_start_and_until() -> None:
     env.stop_ticker(ticker)  # after the end: harmless
 
 
+def test_every_does_not_drift() -> None:
+    """Tick k is at start + k * interval, not a running sum that drifts past ``until``."""
+    env = Environment()
+    seen: list[float] = []
+    env.every(0.01, seen.append, until=2.0)
+    env.run(until=2.0)
+    assert len(seen) == 200
+    assert seen[-1] == 2.0
+    assert seen[99] == 0.01 + 99 * 0.01
+
+
 def test_every_starting_after_until_never_fires() -> None:
     env = Environment()
     seen: list[float] = []
@@ -481,9 +492,9 @@ def test_dynamic_scheduling_matches_a_naive_reference(seed: int) -> None:
         reference.schedule(plan[tag][0], tag)
     next_tag[0] = ref_tag = 19
     env.run()
-    while (tag := reference.pop()) is not None:
-        expected.append(tag)
-        for delay in plan[tag % len(plan)]:
+    while (popped := reference.pop()) is not None:
+        expected.append(popped)
+        for delay in plan[popped % len(plan)]:
             ref_tag += 1
             if ref_tag < 2_000:
                 reference.schedule(delay, ref_tag)

@@ -77,7 +77,7 @@ def test_catalog_path_and_load(fake_catalog: Path) -> None:
     assert catalog_path("alpha") == fake_catalog / "alpha.yaml"
     arch = load_catalog("alpha")
     assert arch.arch == "alpha"
-    assert arch.source == str(fake_catalog / "alpha.yaml")
+    assert arch.source == "catalog:alpha"
 
 
 @pytest.mark.parametrize("name", ["nosuch", "../alpha", "alpha.yaml", ""])

@@ -112,7 +112,6 @@ def with_change(path: tuple[Any, ...], value: Any) -> dict[str, Any]:
         (("services", 1, "dependencies", 0), 3),
         (("services",), []),
         (("services",), KeyError),
-        (("arch",), KeyError),
         (("format",), "monkeyhouse/2"),
         (("topology", "fixed_regions"), 0),
         (("topology", "first_index"), -1),

@@ -19,13 +19,29 @@ from monkeyhouse.cli.main import main
 from spigo_data import SPIGO
 
 FIXTURES = SPIGO
-RECORDED = sorted(p for p in (FIXTURES / "json").glob("*.json") if p.stem != "fsm")
 
 
 def recorded_args(path: Path) -> list[str]:
+    """The recorded command line without ``./spigo``."""
     data = json.loads(path.read_text())
     args = shlex.split(data["args"].strip("[]"))
     return args[1:]  # drop ./spigo
+
+
+RECORDED = sorted(p for p in (FIXTURES / "json").glob("*.json") if p.stem != "fsm")
+
+
+def arch_of(path: Path) -> str:
+    args = recorded_args(path)
+    return args[args.index("-a") + 1] if "-a" in args else "netflixoss"
+
+
+#: recorded runs of catalog entries (testyaml is only a spigo json_arch file)
+FROM_CATALOG = [p for p in RECORDED if arch_of(p) != "testyaml"]
+#: recorded runs whose architecture spigo read from a json_arch file (not migration)
+FROM_JSON_ARCH = [
+    p for p in RECORDED if (FIXTURES / "json_arch" / f"{arch_of(p)}_arch.json").exists()
+]
 
 
 def graph_sets(path: Path) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
@@ -46,11 +62,9 @@ def run_cli(args: list[str], out: Path, cwd: Path) -> Path:
     return out / "graph.json"
 
 
-@pytest.mark.parametrize("recorded", RECORDED, ids=lambda p: p.stem)
+@pytest.mark.parametrize("recorded", FROM_CATALOG, ids=lambda p: p.stem)
 def test_recorded_graph_is_reproduced_from_the_catalog(recorded: Path, tmp_path: Path) -> None:
     args = recorded_args(recorded)
-    if "-a" in args and args[args.index("-a") + 1] == "testyaml":
-        pytest.skip("testyaml is not a catalog entry; see the json_arch test below")
     graph = run_cli(args, tmp_path / "run", tmp_path)
     want_nodes, want_edges = graph_sets(recorded)
     got_nodes, got_edges = graph_sets(graph)
@@ -58,15 +72,12 @@ def test_recorded_graph_is_reproduced_from_the_catalog(recorded: Path, tmp_path:
     assert got_edges == want_edges
 
 
-@pytest.mark.parametrize("recorded", RECORDED, ids=lambda p: p.stem)
+@pytest.mark.parametrize("recorded", FROM_JSON_ARCH, ids=lambda p: p.stem)
 def test_recorded_graph_is_reproduced_from_spigo_files_at_zero_duration(
     recorded: Path, tmp_path: Path
 ) -> None:
     """spigo's own json_arch files, read from the working directory as spigo does, and -d 0."""
     args = recorded_args(recorded)
-    name = args[args.index("-a") + 1] if "-a" in args else "netflixoss"
-    if not (FIXTURES / "json_arch" / f"{name}_arch.json").exists():
-        pytest.skip(f"no json_arch file for {name} (built from the catalog)")
     if "-d" in args:
         args[args.index("-d") + 1] = "0"
     graph = run_cli(args, tmp_path / "run", FIXTURES)

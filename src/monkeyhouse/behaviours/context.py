@@ -85,6 +85,11 @@ class Context:
         for observer in list(self.observers):
             try:
                 observer(message, now)
-            except Exception:
-                log.exception("instrument %r failed and was detached; the run goes on", observer)
+            except Exception as error:
+                log.warning(
+                    "instrument %r failed (%s: %s) and was detached; the run goes on",
+                    observer,
+                    type(error).__name__,
+                    error,
+                )
                 self.observers.remove(observer)

@@ -13,13 +13,13 @@ from monkeyhouse.topology.instances import Instance
 
 
 class DenominatorState:
-    """Per-instance counters of the traffic source."""
+    """Per-instance counters of the traffic source: reads sent and answered, writes sent."""
 
-    __slots__ = ("completed", "puts", "response_max", "response_total", "started")
+    __slots__ = ("completed", "puts", "reads", "response_max", "response_total")
 
     def __init__(self) -> None:
         self.puts = 0
-        self.started = 0
+        self.reads = 0
         self.completed = 0
         self.response_total = 0.0
         self.response_max = 0.0
@@ -57,7 +57,8 @@ class Denominator(Behaviour):
             state.puts += 1
             w = state.puts
             kind, key, value = PUT, f"Why{w}{w * w}", "me"
-        state.started += 1
+        if kind == GET:
+            state.reads += 1
         self.forward(instance, None, target, kind, key, value)
 
     def on_response(self, instance: Instance, message: Message) -> None:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
 import re
 import shlex
 import sys
@@ -29,7 +31,7 @@ from monkeyhouse.model import (
     resolve_architecture,
 )
 from monkeyhouse.model.architecture import Architecture
-from monkeyhouse.model.scaling import zero_count_warnings
+from monkeyhouse.model.scaling import instance_count, zero_count_warnings
 from monkeyhouse.scenarios import runfolder
 from monkeyhouse.scenarios.run import run_to_folder
 from monkeyhouse.scenarios.simulation import RunOptions
@@ -37,6 +39,7 @@ from monkeyhouse.scenarios.simulation import RunOptions
 SUBCOMMANDS = ("run", "list", "schema", "validate", "render")
 BOOL_FLAGS = {"-j", "-g", "-f", "-m", "-r", "-c"}
 MAX_REGIONS = 6
+MAX_INSTANCES = 20_000_000
 _ARCH_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
@@ -202,8 +205,11 @@ def _resolve(args: argparse.Namespace) -> Architecture:
 
 
 def _options(args: argparse.Namespace, arch: Architecture) -> RunOptions:
-    if args.duration < 0:
-        raise UsageError(f"-d: {args.duration:g} is negative (give simulated seconds, e.g. -d 10)")
+    if not math.isfinite(args.duration) or args.duration < 0:
+        raise UsageError(
+            f"-d: {args.duration:g} is not a duration (give simulated seconds, 0 or more, "
+            "e.g. -d 10)"
+        )
     if args.population < 1:
         raise UsageError(
             f"-p: {args.population} must be at least 1 (a percentage, or fsm's pirate count)"
@@ -216,6 +222,12 @@ def _options(args: argparse.Namespace, arch: Architecture) -> RunOptions:
         )
     if arch.topology.population and args.population < 2:
         raise UsageError(f"-p: fsm needs at least 2 pirates, got {args.population}")
+    total = instance_count(arch, args.population, args.regions)
+    if total > MAX_INSTANCES:
+        raise UsageError(
+            f"-p: {args.population} makes {total:,} instances of {arch.arch}, more than the "
+            f"{MAX_INSTANCES:,} monkeyhouse simulates (lower -p or -w)"
+        )
     poll = parse_duration(args.poll, "-u")
     if poll <= 0:
         raise UsageError(f"-u: {args.poll!r} must be longer than zero (e.g. 1s)")
@@ -362,6 +374,11 @@ def main(
     except KeyboardInterrupt:
         err.write("monkeyhouse: interrupted\n")
         return 130
+    except BrokenPipeError:
+        # the reader went away (e.g. `| head`): stop quietly, as command-line tools do
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":

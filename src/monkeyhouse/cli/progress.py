@@ -50,8 +50,10 @@ def format_summary(summary: RunSummary, out: str) -> str:
         f"  services   {summary.services:>12,}",
         f"  instances  {summary.instances:>12,}",
         f"  messages   {summary.messages:>12,}   ({summary.lost:,} lost to dead instances)",
-        f"  requests   {summary.requests_completed:>12,} of {summary.requests_started:,} answered"
-        + (f", mean {summary.mean_response_ms:.3f} ms" if summary.requests_completed else ""),
+        f"  requests   {summary.reads + summary.writes:>12,}   ({summary.reads:,} reads, "
+        f"{summary.reads_answered:,} answered"
+        + (f" in {summary.mean_response_ms:.3f} ms on average" if summary.reads_answered else "")
+        + f"; {summary.writes:,} writes)",
         f"  graph      {summary.nodes:>12,} nodes, {summary.edges:,} edges, "
         f"{summary.forgets:,} forgotten, {summary.dones:,} done",
         f"  time       {summary.simulated_seconds:>12.3f} s simulated in "

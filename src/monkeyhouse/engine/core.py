@@ -59,9 +59,9 @@ class Environment:
         if delay >= 0:  # also refuses NaN
             time = self.now + delay
             entry = [time, callback, arg]
-            bucket = self._buckets.get(time)
-            if bucket is None:
-                self._buckets[time] = [entry]
+            fresh = [entry]
+            bucket = self._buckets.setdefault(time, fresh)  # one hash lookup, not two
+            if bucket is fresh:
                 heappush(self._times, time)
             else:
                 bucket.append(entry)
@@ -83,9 +83,9 @@ class Environment:
     def _enqueue(self, entry: Handle) -> None:
         """Put ``entry`` last in the bucket of its time."""
         time = entry[0]
-        bucket = self._buckets.get(time)
-        if bucket is None:
-            self._buckets[time] = [entry]
+        fresh = [entry]
+        bucket = self._buckets.setdefault(time, fresh)
+        if bucket is fresh:
             heappush(self._times, time)
         else:
             bucket.append(entry)
@@ -106,11 +106,12 @@ class Environment:
         start: float | None = None,
         until: float | None = None,
     ) -> Handle:
-        """Call ``callback(now)`` every ``interval`` seconds, first at ``start`` (default now + interval).
+        """Call ``callback(now)`` every ``interval`` seconds, first at ``start``.
 
-        The last call is at or before ``until`` when given (a ``start`` after ``until`` means no
-        call at all). Returns a handle; :meth:`cancel` or :meth:`stop_ticker` on it stops the
-        ticker, also from within ``callback``. The ticker is one entry, rescheduled in place.
+        ``start`` defaults to now + ``interval``; a ``start`` in the past means now. The last call
+        is at or before ``until`` when given (a ``start`` after ``until`` means no call at all).
+        Returns a handle; :meth:`cancel` or :meth:`stop_ticker` on it stops the ticker, also
+        from within ``callback``. The ticker is one entry, rescheduled in place.
         """
         if not interval > 0:
             raise ValueError(f"interval must be > 0, got {interval}")
@@ -119,14 +120,17 @@ class Environment:
             raise ValueError(f"start must be a number, got {start}")
         enqueue = self._enqueue
 
-        def tick(_: object) -> None:
+        def tick(count: int) -> None:
             callback(entry[0])
-            following = entry[0] + interval
+            # first + k * interval, not a running sum: no drift, so every(0.01, until=2.0)
+            # ticks 200 times and its last tick is at exactly 2.0.
+            following = first + (count + 1) * interval
             if entry[_CALLBACK] is not None and (until is None or following <= until):
                 entry[0] = following
+                entry[_ARG] = count + 1
                 enqueue(entry)
 
-        entry: Handle = [first, tick, None]
+        entry: Handle = [first, tick, 0]
         if until is None or first <= until:
             enqueue(entry)
         else:

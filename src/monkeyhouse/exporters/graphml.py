@@ -1,8 +1,9 @@
 """GraphML of the dependency graph (spigo's ``-g``), readable by yEd, Gephi and NetworkX.
 
-Unlike spigo's file, every data key is declared: ``package`` and ``ip`` on nodes, ``timestamp``
-on nodes and edges. Forgotten edges and departed nodes are kept (GraphML has no removal); a
-``left`` key on nodes holds the time a node left, when it did.
+Unlike spigo's file, every data key is declared: ``package``, ``ip`` and ``timestamp`` (the time
+it appeared) on nodes, ``timestamp`` on edges, one key per element kind so every reader keeps
+them. GraphML describes a graph, not its history: forgotten edges and departed nodes stay in it
+(graph.json records when they went).
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ class GraphMLExporter:
         self.path = path
         self._temp = path.with_name(path.name + ".part")
         self._file: TextIO = open(self._temp, "w", encoding="utf-8", buffering=1 << 20)  # noqa: SIM115
-        self._left: list[tuple[str, str]] = []
         self._file.write(
             '<?xml version="1.0" encoding="UTF-8"?>\n'
             '<graphml xmlns="http://graphml.graphdrawing.org/xmlns" '
@@ -29,7 +29,8 @@ class GraphMLExporter:
             'http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">\n'
             '  <key id="package" for="node" attr.name="package" attr.type="string"/>\n'
             '  <key id="ip" for="node" attr.name="ip" attr.type="string"/>\n'
-            '  <key id="timestamp" for="all" attr.name="timestamp" attr.type="string"/>\n'
+            '  <key id="node_timestamp" for="node" attr.name="timestamp" attr.type="string"/>\n'
+            '  <key id="edge_timestamp" for="edge" attr.name="timestamp" attr.type="string"/>\n'
             f'  <graph id={quoteattr(arch)} edgedefault="directed">\n'
         )
 
@@ -37,14 +38,14 @@ class GraphMLExporter:
         """A node element."""
         self._file.write(
             f'    <node id={quoteattr(name)}><data key="package">{package}</data>'
-            f'<data key="ip">{address}</data><data key="timestamp">{timestamp}</data></node>\n'
+            f'<data key="ip">{address}</data><data key="node_timestamp">{timestamp}</data></node>\n'
         )
 
     def edge(self, ident: int, source: str, target: str, timestamp: str) -> None:
         """An edge element."""
         self._file.write(
             f'    <edge id="e{ident}" source={quoteattr(source)} target={quoteattr(target)}>'
-            f'<data key="timestamp">{timestamp}</data></edge>\n'
+            f'<data key="edge_timestamp">{timestamp}</data></edge>\n'
         )
 
     def forget(self, ident: int, source: str, target: str, timestamp: str) -> None:

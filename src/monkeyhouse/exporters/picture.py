@@ -1010,7 +1010,7 @@ def _draw_instances(graph: Graph, arch: str) -> Figure:
         canvas,
         f"{arch}: instances",
         f"{len(graph.nodes)} instances ({left_count} left, drawn hollow), {len(graph.edges)} "
-        f"edges{sampled}, {len(regions)} regions, {len(zones)} zones, "
+        f"edges{sampled}, {_plural(len(regions), 'region')}, {_plural(len(zones), 'zone')}, "
         f"{len(services.names)} services",
     )
     handles = _legend_handles(packages)
@@ -1123,3 +1123,8 @@ def _save(figure: Figure, target: Path, fmt: str, dpi: float) -> None:
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+def _plural(count: int, noun: str) -> str:
+    """``1 region``, ``3 regions``."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"

@@ -99,8 +99,11 @@ def catalog_path(name: str) -> Path:
 
 
 def load_catalog(name: str) -> Architecture:
-    """Load and validate catalog entry ``name`` (its ``arch`` is the file's own)."""
-    return load_architecture(catalog_path(name), name=name)
+    """Load and validate catalog entry ``name`` (its ``arch`` is the file's own).
+
+    Its ``source`` is ``catalog:NAME``, the same wherever monkeyhouse is installed.
+    """
+    return replace(load_architecture(catalog_path(name), name=name), source=f"catalog:{name}")
 
 
 def catalog_entries() -> list[CatalogEntry]:

@@ -160,7 +160,10 @@ def _too_big(label: str, size: int, limit: int) -> ArchitectureError:
         "",
         f"file is {size} bytes, more than the limit of {limit} bytes",
         value=size,
-        fix="check this is an architecture file, or raise the limit (max_bytes)",
+        fix=(
+            "check this is an architecture file; architectures are small text files, so "
+            "split generated ones; from Python, load_architecture(max_bytes=...) raises the limit"
+        ),
     )
 
 

@@ -69,7 +69,8 @@ def _service() -> dict[str, Any]:
             "name": {
                 "type": "string",
                 "minLength": 1,
-                "description": "Unique service name; part of every node name.",
+                "pattern": "^[^.\\s]+$",
+                "description": "Unique service name; part of every node name (no dots, no spaces).",
             },
             "package": _string("The behaviour package (karyon, zuul, store, ...)."),
             "count": {
@@ -170,7 +171,7 @@ def architecture_schema() -> dict[str, Any]:
                 "items": _service(),
             },
         },
-        "required": ["arch", "services"],
+        "required": ["services"],
         "patternProperties": _EXTENSIONS,
         "additionalProperties": False,
     }

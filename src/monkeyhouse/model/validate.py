@@ -249,8 +249,8 @@ def _check_loops(
             f"each service in it ({forwarders}) forwards requests to its dependencies",
             second,
             "remove one dependency of the loop; only packages that answer requests themselves "
-            "(priamCassandra, riak, store, cache, volume) may depend on themselves, for "
-            "replication",
+            f"({', '.join(sorted(p.name for p in packages.values() if not p.forwards_requests))})"
+            " may depend on themselves",
         )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import asdict, dataclass
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -70,8 +71,6 @@ def run_to_folder(
     message_stream: Any = None,
 ) -> RunResult:
     """Simulate ``arch`` with ``options`` and write the run folder ``out``."""
-    from monkeyhouse import __version__
-
     runfolder.prepare(out)
     stamp = TimestampFormatter()
     exporters: list[Any] = []
@@ -99,7 +98,7 @@ def run_to_folder(
         raise
     files = [exporter.close() for exporter in exporters]
     manifest = {
-        "monkeyhouse": __version__,
+        "monkeyhouse": version("monkeyhouse"),
         "command": command,
         "arch": arch.arch,
         "source": arch.source,

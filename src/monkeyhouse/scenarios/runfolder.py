@@ -19,6 +19,9 @@ from monkeyhouse.errors import RunFolderError
 MANIFEST = "run.json"
 GRAPH_JSON = "graph.json"
 GRAPHML = "graph.graphml"
+#: files a run writes; a run into an existing folder removes stale ones first
+OUTPUTS = (MANIFEST, GRAPH_JSON, GRAPHML)
+OUTPUT_PATTERNS = ("graph-services.*", "graph-instances.*", "*.part")
 
 
 def next_run_dir(base: Path, arch: str) -> Path:
@@ -30,14 +33,23 @@ def next_run_dir(base: Path, arch: str) -> Path:
 
 
 def prepare(path: Path) -> Path:
-    """Create the run folder (and parents); refuse a path that is a file."""
+    """Create the run folder (and parents), removing outputs of an earlier run in it.
+
+    Only files a run writes are removed (the manifest, graphs, pictures, partial files);
+    anything else in the folder is left alone. A path that is a file is refused.
+    """
     if path.exists() and not path.is_dir():
         raise RunFolderError(f"{path}: exists and is not a folder (choose another --out)")
     try:
         path.mkdir(parents=True, exist_ok=True)
+        stale = [path / name for name in OUTPUTS]
+        for pattern in OUTPUT_PATTERNS:
+            stale.extend(path.glob(pattern))
+        for old in stale:
+            old.unlink(missing_ok=True)
     except OSError as error:
         raise RunFolderError(
-            f"{path}: cannot create the run folder: {error.strerror} (choose another --out)"
+            f"{path}: cannot prepare the run folder: {error.strerror} (choose another --out)"
         ) from error
     return path
 

@@ -56,8 +56,9 @@ class RunSummary:
     instances: int
     messages: int
     lost: int
-    requests_started: int
-    requests_completed: int
+    reads: int
+    reads_answered: int
+    writes: int
     mean_response_ms: float
     nodes: int
     edges: int
@@ -194,12 +195,16 @@ class Simulation:
     def run(self, progress: Progress | None = None) -> RunSummary:
         """Build if needed, run for the duration, shut down and summarize."""
         started = time.perf_counter()
-        self.build()
         env = self.env
         duration = self.options.duration
-        self.discovery.refresh_all()
-        for runtime in self.services:
-            runtime.behaviour.launch(self.instances)
+        try:
+            self.build()
+            self.discovery.refresh_all()
+            for runtime in self.services:
+                runtime.behaviour.launch(self.instances)
+        except KeyboardInterrupt:
+            self.status = "interrupted"
+            return self.summary(time.perf_counter() - started)
         self.discovery.start_polling(until=duration)
         root = self.services[-1]
         if root.instances:
@@ -237,13 +242,14 @@ class Simulation:
 
     def summary(self, wall: float) -> RunSummary:
         """The run's figures."""
-        started = completed = 0
+        reads = completed = writes = 0
         total = 0.0
         for runtime in self.services:
             if runtime.package == "denominator":
                 for instance in runtime.instances:
                     state = instance.state
-                    started += state.started
+                    reads += state.reads
+                    writes += state.puts
                     completed += state.completed
                     total += state.response_total
         victims = tuple(i.name for i in self.chaos.killed) if self.chaos else ()
@@ -254,15 +260,16 @@ class Simulation:
             instances=len(self.instances),
             messages=self.context.delivered,
             lost=self.context.lost,
-            requests_started=started,
-            requests_completed=completed,
+            reads=reads,
+            reads_answered=completed,
+            writes=writes,
             mean_response_ms=round(1000 * total / completed, 6) if completed else 0.0,
             nodes=rec.nodes,
             edges=rec.edges,
             forgets=rec.forgets,
             dones=rec.dones,
             chaos_victims=victims,
-            simulated_seconds=self.env.now,
+            simulated_seconds=round(self.env.now, 9),
             events=self.env.events_processed,
             wall_seconds=wall,
             status=self.status,

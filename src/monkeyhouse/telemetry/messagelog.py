@@ -18,14 +18,21 @@ class MessageLog:
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
         self.lines = 0
+        self.closed = False
 
     def __call__(self, message: Message, now: float) -> None:
-        """Log ``message``, delivered at ``now``."""
+        """Log ``message``, delivered at ``now``; stop quietly when the reader has gone."""
+        if self.closed:
+            return
         payload = message.key
         if message.value not in ("", None) and not isinstance(message.value, int):
             payload = f"{payload} {getattr(message.value, 'name', message.value)}".strip()
-        self.stream.write(
-            f"{now:.6f} gotocol: {now - message.sent:.6f} {message.context} "
-            f"{KIND_NAMES[message.kind]} {message.target.name} {payload}\n"
-        )
+        try:
+            self.stream.write(
+                f"{now:.6f} gotocol: {now - message.sent:.6f} {message.context} "
+                f"{KIND_NAMES[message.kind]} {message.target.name} {payload}\n"
+            )
+        except BrokenPipeError:
+            self.closed = True
+            return
         self.lines += 1
