@@ -498,3 +498,11 @@ def test_path_argument_runs_that_file(suffix: str, tmp_path: Path) -> None:
     nodes, edges = graph_sets(out)
     # the run is named after the file (not its 'arch' field), as spigo names it after -a
     assert (nodes, edges) == expected_graph({**CUSTOM_ARCH, "arch": "bank"}, 50, 1, False)
+
+
+@pytest.mark.parametrize("flag", ["-n", "-k", "-config", "-saveconfig", "-cpus", "-cpuprofile"])
+def test_unsupported_spigo_flags_say_why(flag: str) -> None:
+    status, out, err = invoke(["run", "-a", "lamp", flag, "x"])
+    assert status == 2
+    assert err.startswith(f"monkeyhouse: {flag}: spigo's flag is not supported (")
+    assert "Traceback" not in err

@@ -42,11 +42,24 @@ MAX_REGIONS = 6
 MAX_INSTANCES = 20_000_000
 _ARCH_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 
+#: spigo flags monkeyhouse does not take, and what to do instead
+UNSUPPORTED = {
+    "-n": "Neo4j output needs a running Neo4j server; write GraphML with -g and import that",
+    "-k": "Kafka output needs a Kafka cluster; spans arrive as files with the telemetry work",
+    "-config": "configuration files are not read; give the flags on the command line",
+    "-saveconfig": "configuration files are not written; run.json records every option used",
+    "-cpus": "Go's GOMAXPROCS has no meaning here: the simulation runs on one core",
+    "-cpuprofile": "Go profiles have no meaning here; use python -m cProfile -m monkeyhouse",
+}
+
 
 def _spigo_style(argv: Sequence[str]) -> list[str]:
     """Accept Go's ``-flag=value`` and ``-flag=true/false`` spellings."""
     out: list[str] = []
     for token in argv:
+        flag = token.split("=", 1)[0]
+        if flag in UNSUPPORTED:
+            raise UsageError(f"{flag}: spigo's flag is not supported ({UNSUPPORTED[flag]})")
         match = re.fullmatch(r"(-{1,2}[A-Za-z][\w-]*)=(.*)", token)
         if match is None:
             out.append(token)
