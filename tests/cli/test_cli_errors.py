@@ -502,7 +502,7 @@ def test_path_argument_runs_that_file(suffix: str, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("flag", ["-n", "-k", "-config", "-saveconfig", "-cpus", "-cpuprofile"])
 def test_unsupported_spigo_flags_say_why(flag: str) -> None:
-    status, out, err = invoke(["run", "-a", "lamp", flag, "x"])
+    status, _, err = invoke(["run", "-a", "lamp", flag, "x"])
     assert status == 2
     assert err.startswith(f"monkeyhouse: {flag}: spigo's flag is not supported (")
     assert "Traceback" not in err

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from monkeyhouse.behaviours.base import Behaviour
 from monkeyhouse.behaviours.context import Context
-from monkeyhouse.behaviours.messages import GET, PUT, REPLICATE, Message
+from monkeyhouse.behaviours.messages import REPLICATE, Message
 from monkeyhouse.patterns.tokenring import TokenRing
 from monkeyhouse.topology.instances import Instance, ServiceRuntime
 
@@ -73,27 +73,14 @@ class PriamCassandra(Behaviour):
         if owner is instance or original is None:
             self.reply(instance, original or message, instance.state.data.get(message.key, ""))
             return
-        forwarded = Message(
-            GET,
-            instance,
-            owner,
-            message.trace,
-            message.parent,
-            self.context.next_span(),
-            message.key,
-            "",
-            original,
-            message.reply_to,
-        )
-        self.context.send(forwarded)
+        self._hand_over(instance, owner, message, original)
 
-    def _store(self, instance: Instance, message: Message, kind: int) -> bool:
-        owner = self._owner(instance, message.key)
-        if owner is instance:
-            instance.state.data[message.key] = message.value
-            return True
+    def _hand_over(
+        self, instance: Instance, owner: Instance, message: Message, original: Message
+    ) -> None:
+        """Pass ``message`` to the key's owner: a new span with the same parent."""
         forwarded = Message(
-            kind,
+            message.kind,
             instance,
             owner,
             message.trace,
@@ -101,11 +88,18 @@ class PriamCassandra(Behaviour):
             self.context.next_span(),
             message.key,
             message.value,
-            message,
+            original,
             message.reply_to,
         )
         self.context.send(forwarded)
-        return False
+
+    def _store(self, instance: Instance, message: Message) -> None:
+        """Store a write or a replica if this node owns the key, else hand it to the owner."""
+        owner = self._owner(instance, message.key)
+        if owner is instance:
+            instance.state.data[message.key] = message.value
+        else:
+            self._hand_over(instance, owner, message, message)
 
     def _peer_groups(self, instance: Instance) -> dict[tuple[str, str], list[Instance]]:
         """Live peers of the same service that this node can see, by region and zone."""
@@ -141,12 +135,12 @@ class PriamCassandra(Behaviour):
 
     def on_put(self, instance: Instance, message: Message) -> None:
         """Store (or hand to the owner), then replicate to other zones and regions."""
-        self._store(instance, message, PUT)
+        self._store(instance, message)
         self._replicate(instance, message, other_regions=True)
 
     def on_replicate(self, instance: Instance, message: Message) -> None:
         """Store a replica; one from another region is copied to this region's other zones."""
-        self._store(instance, message, REPLICATE)
+        self._store(instance, message)
         sender: Instance = message.sender
         if sender.region != instance.region:
             self._replicate(instance, message, other_regions=False)

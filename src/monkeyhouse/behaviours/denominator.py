@@ -7,7 +7,7 @@ of a new key. Responses end the trace; the denominator keeps their count and res
 
 from __future__ import annotations
 
-from monkeyhouse.behaviours.base import Behaviour
+from monkeyhouse.behaviours.forwarder import Forwarder
 from monkeyhouse.behaviours.messages import GET, PUT, Message
 from monkeyhouse.topology.instances import Instance
 
@@ -25,8 +25,11 @@ class DenominatorState:
         self.response_max = 0.0
 
 
-class Denominator(Behaviour):
-    """Global DNS: routes to any zone and region; the root one makes the traffic."""
+class Denominator(Forwarder):
+    """Global DNS: routes to any zone and region; the root one makes the traffic.
+
+    A denominator that another service calls passes requests on, as a DNS name does.
+    """
 
     package = "denominator"
     description = "global DNS entry point and traffic source"
@@ -71,19 +74,3 @@ class Denominator(Behaviour):
         state.completed += 1
         state.response_total += elapsed
         state.response_max = max(state.response_max, elapsed)
-
-    def on_get(self, instance: Instance, message: Message) -> None:
-        """A denominator called by another service passes the read on, like a DNS name."""
-        target = self.pick(instance)
-        if target is None:
-            self.dropped += 1
-            return
-        self.forward(instance, message, target, GET, message.key)
-
-    def on_put(self, instance: Instance, message: Message) -> None:
-        """Writes pass on too."""
-        target = self.pick(instance)
-        if target is None:
-            self.dropped += 1
-            return
-        self.forward(instance, message, target, PUT, message.key, message.value)

@@ -9,9 +9,9 @@ file. Names are checked by the model to need no JSON escaping beyond what is don
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
-from typing import TextIO
+
+from monkeyhouse.exporters.atomicfile import AtomicTextFile
 
 
 class GraphJsonExporter:
@@ -21,8 +21,8 @@ class GraphJsonExporter:
 
     def __init__(self, path: Path, *, arch: str, args: str, date: str) -> None:
         self.path = path
-        self._temp = path.with_name(path.name + ".part")
-        self._file: TextIO = open(self._temp, "w", encoding="utf-8", buffering=1 << 20)  # noqa: SIM115
+        self._target = AtomicTextFile(path)
+        self._file = self._target.file
         self._first = True
         self._file.write(
             "{\n"
@@ -68,11 +68,8 @@ class GraphJsonExporter:
     def close(self) -> Path:
         """Finish the file and move it into place."""
         self._file.write("\n  ]\n}\n")
-        self._file.close()
-        os.replace(self._temp, self.path)
-        return self.path
+        return self._target.close()
 
     def abandon(self) -> None:
         """Drop the partial file (the run failed)."""
-        self._file.close()
-        self._temp.unlink(missing_ok=True)
+        self._target.abandon()

@@ -8,10 +8,10 @@ them. GraphML describes a graph, not its history: forgotten edges and departed n
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
-from typing import TextIO
 from xml.sax.saxutils import quoteattr
+
+from monkeyhouse.exporters.atomicfile import AtomicTextFile
 
 
 class GraphMLExporter:
@@ -19,8 +19,8 @@ class GraphMLExporter:
 
     def __init__(self, path: Path, *, arch: str) -> None:
         self.path = path
-        self._temp = path.with_name(path.name + ".part")
-        self._file: TextIO = open(self._temp, "w", encoding="utf-8", buffering=1 << 20)  # noqa: SIM115
+        self._target = AtomicTextFile(path)
+        self._file = self._target.file
         self._file.write(
             '<?xml version="1.0" encoding="UTF-8"?>\n'
             '<graphml xmlns="http://graphml.graphdrawing.org/xmlns" '
@@ -57,11 +57,8 @@ class GraphMLExporter:
     def close(self) -> Path:
         """Finish the file and move it into place."""
         self._file.write("  </graph>\n</graphml>\n")
-        self._file.close()
-        os.replace(self._temp, self.path)
-        return self.path
+        return self._target.close()
 
     def abandon(self) -> None:
         """Drop the partial file (the run failed)."""
-        self._file.close()
-        self._temp.unlink(missing_ok=True)
+        self._target.abandon()

@@ -10,11 +10,11 @@ temporary name and renamed into place. An interrupted run still gets its manifes
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 from monkeyhouse.errors import RunFolderError
+from monkeyhouse.exporters.atomicfile import write_text_atomic
 
 MANIFEST = "run.json"
 GRAPH_JSON = "graph.json"
@@ -56,12 +56,7 @@ def prepare(path: Path) -> Path:
 
 def write_json_atomic(path: Path, data: Any) -> Path:
     """Write ``data`` as indented JSON to ``path`` through a temporary file."""
-    temp = path.with_name(path.name + ".part")
-    with open(temp, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, indent=2, sort_keys=False)
-        handle.write("\n")
-    os.replace(temp, path)
-    return path
+    return write_text_atomic(path, json.dumps(data, indent=2) + "\n")
 
 
 def read_manifest(path: Path) -> dict[str, Any]:
