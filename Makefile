@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 OUT    ?= runs/netflixoss
 
-.PHONY: run test lint typecheck unit bench clean
+.PHONY: run test test-slow lint typecheck unit bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,7 +34,11 @@ typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy
 
 unit: $(VENV)/.installed-test
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not slow"
+
+## make test-slow: the long statistical checks (M/M/c at high utilization); CI runs them too
+test-slow: $(VENV)/.installed-test
+	$(BIN)/pytest -m slow
 
 bench: $(VENV)/.installed-test
 	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done

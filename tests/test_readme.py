@@ -44,3 +44,16 @@ def test_console_example_prints_what_the_readme_shows(
     assert got == [wall.sub("", line) for line in rest]
     assert main(["render", "runs/netflixoss"], out=io.StringIO()) == 0
     assert (tmp_path / "runs" / "netflixoss" / "graph-services.png").is_file()
+
+
+def test_architecture_example_loads_and_runs(tmp_path: Path) -> None:
+    from monkeyhouse.model import load_architecture
+    from monkeyhouse.scenarios.simulation import RunOptions, Simulation
+
+    (text,) = blocks("yaml")
+    path = tmp_path / "shop.yaml"
+    path.write_text(text)
+    arch = load_architecture(path)
+    summary = Simulation(arch, RunOptions(duration=1)).run()
+    assert summary.instances == 10
+    assert 1800 < summary.reads + summary.writes < 2200  # Poisson at 2,000 per second

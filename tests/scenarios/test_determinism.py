@@ -176,7 +176,13 @@ def test_seed_changes_victim_not_structure(tmp_path: Path, monkeypatch: pytest.M
         "summary.reads",
         "summary.reads_answered",
         "summary.writes",
+        "summary.writes_answered",
+        "summary.errors",
         "summary.mean_response_ms",
+        "summary.max_response_ms",
+        "spans.seen",
+        "spans.kept",
+        "spans.traces_kept",
         "summary.events",
     }
     for seed in range(2, 6):

@@ -1,14 +1,29 @@
-"""The base of every behaviour: one object per service, handling messages for its instances.
+"""The base of every behaviour: one object per service, serving requests for its instances.
 
-A behaviour is registered for a package name through the ``monkeyhouse.behaviours`` entry point
-group, the built-in ones exactly like third-party ones. Class attributes say how the package is
-wired: ``same_zone`` (karyon and zuul only route to instances in their own zone) and
-``deregisters`` (the instance tells its registry it is leaving on shutdown, which is what writes
-spigo's ``done`` entries).
+A request that arrives at an instance waits for one of the instance's threads (its station),
+takes a service time drawn from the service's distribution, then does what the package does
+with it (``serve``): answer it (a leaf), route it to one dependency, call its dependencies in
+sequence or in parallel (fan-out), or try storage tiers in turn. The thread is held until the
+answer has been sent, as in a thread-per-request server that waits on its downstream calls.
+A full queue that rejects answers 503 at once; a request with nowhere to go answers 502;
+a dependency's failure fails the request (timeouts, retries and fallbacks come later).
+
+Every call makes a CLIENT span on the caller and a SERVER span on the callee when an instrument
+asks for spans (``Context.span_observers``); otherwise no span objects are made at all.
+Background replication between storage nodes takes threads and cores like any request but is
+not part of any request's latency, so it makes no spans (traces stay trees of the request).
+
+Behaviours register for a package name through the ``monkeyhouse.behaviours`` entry point
+group, the built-in ones exactly like third-party ones. ``same_zone`` (karyon and zuul route
+within their zone) and ``deregisters`` (the instance tells its registry it is leaving, which
+writes spigo's ``done`` entries) describe how the package is wired.
 """
 
 from __future__ import annotations
 
+import math
+import random
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from monkeyhouse.behaviours.context import Context
@@ -21,8 +36,95 @@ from monkeyhouse.behaviours.messages import (
     RESPONSE,
     Message,
 )
+from monkeyhouse.behaviours.spans import (
+    CLIENT,
+    DEPENDENCY_FAILED,
+    NO_ROUTE,
+    REJECTED,
+    SERVER,
+    Span,
+)
+from monkeyhouse.model.distributions import Exponential, Fixed, LogNormal
+from monkeyhouse.model.timing import CallSettings
 from monkeyhouse.patterns.discovery import View
+from monkeyhouse.patterns.queueing import QUEUED, STARTED, WORKING, Station
 from monkeyhouse.topology.instances import Instance, ServiceRuntime
+
+OPERATIONS = {GET: "get", PUT: "put", REPLICATE: "replicate"}
+
+#: storage tiers in the order a tiered service (staash) reads them
+TIER_ORDER = ("cache", "volume", "priamCassandra", "store", "staash")
+TIER_OF = {"cache": 0, "volume": 1, "priamCassandra": 2, "riak": 2, "store": 3, "staash": 4}
+
+
+class Work:
+    """A request an instance is serving: from arrival to the answer it sends."""
+
+    __slots__ = (
+        "error",
+        "instance",
+        "pending",
+        "request",
+        "server",
+        "span_id",
+        "step",
+        "steps",
+        "tier",
+        "value",
+    )
+
+    def __init__(self, instance: Instance, request: Message, span_id: int) -> None:
+        self.instance = instance
+        self.request = request
+        self.span_id = span_id
+        self.server: Span | None = None
+        self.pending = 0
+        self.steps: list[list[int]] | None = None
+        self.step = 0
+        self.tier = 0
+        self.error = ""
+        self.value: Any = ""
+
+
+def sampler(distribution: Any, rng: random.Random) -> Callable[[], float]:
+    """``distribution.sample(rng)`` as a function of nothing, with the same draws.
+
+    The common distributions are drawn through the stream's own bound methods (one Python call
+    fewer per draw); any other goes through its ``sample``.
+    """
+    kind = type(distribution)
+    if kind is Fixed:
+        value = distribution.value
+
+        def fixed() -> float:
+            return value  # type: ignore[no-any-return]
+
+        return fixed
+    if kind is LogNormal:
+        gauss = rng.gauss
+        exp = math.exp
+        mu = distribution.mu
+        sigma = distribution.sigma
+
+        def lognormal() -> float:
+            return exp(gauss(mu, sigma))
+
+        return lognormal
+    if kind is Exponential:
+        uniform = rng.random
+        log = math.log
+        mean = distribution.mean
+
+        def exponential() -> float:
+            return -mean * log(1.0 - uniform())  # type: ignore[no-any-return]
+
+        return exponential
+    sample = distribution.sample
+
+    def other() -> float:
+        return sample(rng)  # type: ignore[no-any-return]
+
+    return other
 
 
 class Behaviour:
@@ -32,25 +134,52 @@ class Behaviour:
     description: ClassVar[str] = ""
     same_zone: ClassVar[bool] = False
     deregisters: ClassVar[bool] = False
+    #: whether instances have threads and a queue (pirates do not)
+    serves_requests: ClassVar[bool] = True
 
     def __init__(self, context: Context, service: ServiceRuntime) -> None:
         self.context = context
         self.service = service
+        self.env = context.env
         self.rng = context.rng(f"behaviour/{service.name}")
+        timing = context.timing_of(service)
+        self.timing = timing
+        self._service_time = timing.service_time.sample
+        #: one draw of the service time from ``rng`` (the same draws as ``_service_time``)
+        self._draw = sampler(timing.service_time, self.rng)
+        self._fixed_zero = timing.service_time.mean == 0.0
+        self._schedule = self.env.schedule
+        self._worked_later = self._worked
+        self.calls = context.calls_of(service)
+        weights = {c.weight for c in self.calls}
+        self._weighted = len(weights) > 1
+        self.dispatch = timing.dispatch
+        self._tier_cache: dict[int, list[list[View]]] = {}
+        #: fan_out's plan when it is always the same, and the call settings it was made from
+        self._plan: list[list[int]] = []
+        self._plan_of: tuple[CallSettings, ...] | None = None
+        self.picked_view = 0
         self.received = 0
         self.requests = 0
         self.responses = 0
         self.dropped = 0
+        self.rejected = 0
+        self.failed = 0
 
     # -- life cycle ------------------------------------------------------------------------
     def start(self, instance: Instance) -> None:
-        """Set up per-instance state when ``instance`` starts."""
+        """Give a starting instance its threads and queue."""
+        if self.serves_requests:
+            timing = self.timing
+            instance.station = Station(
+                self.env, timing.threads, timing.queue, timing.on_full == "reject", timing.cores
+            )
 
     def launch(self, instances: list[Instance]) -> None:
         """Called once when every instance of the run is up (pirates meet each other here)."""
 
-    def drive(self, instance: Instance, interval: float, until: float) -> None:
-        """Make traffic from ``instance`` every ``interval`` seconds (only denominators do)."""
+    def run_until(self, until: float) -> None:
+        """The run ends at ``until``: behaviours with rhythms of their own stop there."""
 
     def stop(self, instance: Instance) -> None:
         """``instance`` is going away."""
@@ -60,43 +189,18 @@ class Behaviour:
         """Dispatch ``message`` by kind."""
         self.received += 1
         kind = message.kind
-        if kind == GET:
-            self.requests += 1
-            self.on_get(instance, message)
-        elif kind == RESPONSE:
+        if kind == RESPONSE:
             self.responses += 1
-            self.on_response(instance, message)
-        elif kind == PUT:
+            self._answered(instance, message)
+        elif kind in (GET, PUT, REPLICATE):
             self.requests += 1
-            self.on_put(instance, message)
-        elif kind == REPLICATE:
-            self.on_replicate(instance, message)
+            self._arrive(instance, message)
         elif kind == NAME_DROP:
             self.on_name_drop(instance, message)
         elif kind == GOLD_COIN:
             self.on_gold_coin(instance, message)
         else:
             self.dropped += 1
-
-    def on_get(self, instance: Instance, message: Message) -> None:
-        """A read request arrived."""
-        self.dropped += 1
-
-    def on_response(self, instance: Instance, message: Message) -> None:
-        """A response to a request this instance sent arrived: pass it back upstream."""
-        request = message.link
-        origin = request.link if request is not None else None
-        if origin is None:
-            return
-        self.reply(instance, origin, message.value)
-
-    def on_put(self, instance: Instance, message: Message) -> None:
-        """A write arrived."""
-        self.dropped += 1
-
-    def on_replicate(self, instance: Instance, message: Message) -> None:
-        """A replica of a write arrived from a peer."""
-        self.dropped += 1
 
     def on_name_drop(self, instance: Instance, message: Message) -> None:
         """Someone told this instance about another one."""
@@ -106,7 +210,222 @@ class Behaviour:
         """Someone gave this instance gold."""
         self.dropped += 1
 
-    # -- helpers ---------------------------------------------------------------------------
+    # -- serving ---------------------------------------------------------------------------
+    def _arrive(self, instance: Instance, request: Message) -> None:
+        context = self.context
+        context._next_span += 1  # next_span(), inlined
+        work = Work(instance, request, context._next_span)
+        if context.span_observers and request.kind != REPLICATE:
+            work.server = Span(
+                request.trace,
+                work.span_id,
+                request.span,
+                SERVER,
+                OPERATIONS.get(request.kind, "call"),
+                instance,
+                request.sender,
+                self.env.now,
+            )
+        station = instance.station
+        if station is None:
+            self._begin(work)
+            return
+        if self._fixed_zero:
+            outcome = station.arrive(work)
+            if outcome == STARTED:
+                server = work.server
+                if server is not None:
+                    server.queued = self.env.now - server.start
+                self.serve(work)
+                return
+        else:
+            # arrive, then want_core when it started: one call for both
+            outcome = station.arrive_working(work)
+            if outcome == WORKING:
+                self._work(work)
+                return
+            if outcome == STARTED:
+                return  # it holds a thread and waits for a core
+        if outcome != QUEUED:
+            self.rejected += 1
+            work.error = REJECTED
+            self._finish(work, release=False)
+
+    def _begin(self, work: Work) -> None:
+        """``work`` holds a thread: it needs a core for its service time, then serves."""
+        if self._fixed_zero:
+            self._account_wait(work)
+            self.serve(work)
+            return
+        station = work.instance.station
+        if station is None or station.want_core(work):
+            self._work(work)
+
+    def _account_wait(self, work: Work) -> None:
+        server = work.server
+        if server is not None:
+            server.queued = self.env.now - server.start
+
+    def _work(self, work: Work) -> None:
+        delay = self._draw()
+        server = work.server
+        if server is not None:
+            server.queued = self.env.now - server.start
+            server.service = delay
+        self._schedule(delay, self._worked_later, work)
+
+    def _worked(self, work: Work) -> None:
+        instance = work.instance
+        station = instance.station
+        if station is not None:
+            following = station.free_core()
+            if following is not None:
+                self._work(following)
+        if instance.alive:
+            self.serve(work)
+
+    def serve(self, work: Work) -> None:
+        """The package's part, once the work is done, by the service's dispatch."""
+        dispatch = self.dispatch
+        if dispatch == "route":
+            self.route(work)
+        elif dispatch == "fanout":
+            self.fan_out(work)
+        elif dispatch == "tiers":
+            self.tiers(work)
+        else:
+            self.serve_leaf(work)
+
+    def serve_leaf(self, work: Work) -> None:
+        """Answer from here (packages that hold data override this)."""
+        self.answer(work, "")
+
+    def answer(self, work: Work, value: Any) -> None:
+        """Answer ``work``'s request with ``value`` (the request succeeded)."""
+        work.value = value
+        self._finish(work)
+
+    def fail(self, work: Work, error: str) -> None:
+        """Answer ``work``'s request with an error."""
+        work.error = error
+        self._finish(work)
+
+    def _finish(self, work: Work, release: bool = True) -> None:
+        instance = work.instance
+        request = work.request
+        error = work.error
+        if error:
+            self.failed += 1
+        context = self.context
+        if request.kind != REPLICATE:
+            response = Message(
+                RESPONSE,
+                instance,
+                request.reply_to,
+                request.trace,
+                request.parent,
+                request.span,
+                request.key,
+                work.value,
+                request,
+            )
+            response.error = error
+            context.send(response, request.reply_bytes)
+        server = work.server
+        if server is not None:
+            server.end = self.env.now
+            server.error = error
+            context.emit_span(server)
+        if release:
+            station = instance.station
+            if station is not None:
+                following = station.release()
+                if following is not None:
+                    self._begin(following)
+
+    # -- calling ---------------------------------------------------------------------------
+    def call(
+        self,
+        work: Work | None,
+        source: Instance,
+        target: Instance,
+        kind: int,
+        key: str,
+        value: Any = "",
+        trace: int = 0,
+        parent: int = 0,
+        request_bytes: int = 0,
+        reply_bytes: int = 0,
+    ) -> Message:
+        """Send a request from ``source`` to ``target`` on behalf of ``work`` (None: nobody waits).
+
+        The request is a new span whose parent is ``work``'s server span (or ``parent``).
+        """
+        context = self.context
+        context._next_span += 1  # next_span(), inlined
+        span = context._next_span
+        if work is not None:
+            link: Message | None = work.request
+            trace = link.trace  # type: ignore[union-attr]
+            parent = work.span_id
+            work.pending += 1
+        else:
+            link = None
+            if not trace:
+                trace = span
+        message = Message(kind, source, target, trace, parent, span, key, value, link)
+        message.work = work
+        message.reply_bytes = reply_bytes
+        if context.span_observers and kind != REPLICATE:
+            message.client = Span(
+                trace,
+                span,
+                parent,
+                CLIENT,
+                OPERATIONS.get(kind, "call"),
+                source,
+                target,
+                self.env.now,
+            )
+        context.send(message, request_bytes)
+        return message
+
+    def _answered(self, instance: Instance, response: Message) -> None:
+        request = response.link
+        if request is None:
+            return
+        client = request.client
+        if client is not None:
+            client.end = self.env.now
+            client.error = response.error
+            self.context.emit_span(client)
+        work = request.work
+        if work is None:
+            self.on_answer(instance, request, response)
+            return
+        work.pending -= 1
+        self.on_response(work, request, response)
+
+    def on_answer(self, instance: Instance, request: Message, response: Message) -> None:
+        """An answer to a request nobody waits for (the traffic source's own)."""
+
+    def on_response(self, work: Work, request: Message, response: Message) -> None:
+        """An answer to one of ``work``'s calls: go on with the plan when all are in."""
+        if self.dispatch == "tiers" and request.kind == GET:
+            if response.value == "" and not response.error and self._read_tier(work, work.tier + 1):
+                return
+            work.value = response.value
+            work.error = DEPENDENCY_FAILED if response.error else ""
+            self._finish(work)
+            return
+        if response.error and not work.error:
+            work.error = DEPENDENCY_FAILED
+        if response.value not in ("", None):
+            work.value = response.value
+        if work.pending == 0:
+            self.next_step(work)
+
+    # -- plans: route to one dependency, or fan out to all ---------------------------------
     def pick(self, instance: Instance, views: tuple[View, ...] | list[View] | None = None) -> Any:
         """A random live target among ``views`` (default: all of the instance's), never itself.
 
@@ -114,19 +433,35 @@ class Behaviour:
         """
         if views is None:
             views = instance.views
+        if len(views) == 1:
+            # one view (the common case): the same draws as the general loop below
+            live = views[0].live
+            total = len(live)
+            if total == 0:
+                return None
+            uniform = self.rng.random
+            self.picked_view = 0
+            for _ in range(8):
+                chosen: Any = live[int(uniform() * total)]
+                if chosen is not instance:
+                    return chosen
+                if total == 1:
+                    return None
+            return None
         total = 0
         for view in views:
             total += len(view.live)
         if total == 0:
             return None
         rng = self.rng
-        chosen: Any = None
+        chosen = None
         for _ in range(8):
             r = int(rng.random() * total)
-            for view in views:
+            for index, view in enumerate(views):
                 live = view.live
                 if r < len(live):
                     chosen = live[r]
+                    self.picked_view = index
                     break
                 r -= len(live)
             if chosen is not instance:
@@ -135,49 +470,155 @@ class Behaviour:
                 return None
         return None
 
-    def forward(
-        self,
-        instance: Instance,
-        incoming: Message | None,
-        target: Instance,
-        kind: int,
-        key: str,
-        value: Any = "",
-    ) -> Message:
-        """Send a request on behalf of ``incoming`` (a new span whose parent is its span)."""
-        context = self.context
-        if incoming is None:
-            span = context.next_span()
-            message = Message(kind, instance, target, span, 0, span, key, value)
+    def route(self, work: Work) -> None:
+        """Send the request on to one dependency instance (weighted by dependency if set)."""
+        instance = work.instance
+        views = instance.views
+        if self._weighted:
+            live = [(i, v) for i, v in enumerate(views) if v.live]
+            if not live:
+                self.fail(work, NO_ROUTE)
+                return
+            total = sum(self.calls[i].weight for i, _ in live)
+            r = self.rng.random() * total
+            index = live[-1][0]
+            for i, _ in live:
+                r -= self.calls[i].weight
+                if r < 0:
+                    index = i
+                    break
+            target = self.pick(instance, (views[index],))
         else:
-            message = Message(
-                kind,
+            target = self.pick(instance)
+            index = self.picked_view
+        if target is None:
+            self.fail(work, NO_ROUTE)
+            return
+        request = work.request
+        settings = self.calls[index]
+        self.call(
+            work,
+            instance,
+            target,
+            request.kind,
+            request.key,
+            request.value,
+            request_bytes=settings.request_bytes,
+            reply_bytes=settings.response_bytes,
+        )
+
+    def fan_out(self, work: Work) -> None:
+        """Plan calls to every dependency (probability, calls, sequence or parallel) and start."""
+        calls = self.calls
+        if self._plan_of is calls:
+            # every call is certain: the plan is always the same (and draws nothing); plans are
+            # only read, so one list serves every request
+            work.steps = self._plan
+            work.step = 0
+            self.next_step(work)
+            return
+        steps: list[list[int]] = []
+        group: list[int] | None = None
+        rng = self.rng
+        for index, settings in enumerate(self.calls):
+            if settings.probability < 1.0 and rng.random() >= settings.probability:
+                continue
+            for _ in range(settings.calls):
+                if settings.mode == "parallel":
+                    if group is None:
+                        group = []
+                        steps.append(group)
+                    group.append(index)
+                else:
+                    group = None
+                    steps.append([index])
+        if all(settings.probability >= 1.0 for settings in calls):
+            self._plan = steps
+            self._plan_of = calls
+        work.steps = steps
+        work.step = 0
+        self.next_step(work)
+
+    def next_step(self, work: Work) -> None:
+        """Start the plan's next step, or answer when the plan is done or has failed."""
+        steps = work.steps
+        if work.error or steps is None or work.step >= len(steps):
+            self._finish(work)
+            return
+        indices = steps[work.step]
+        work.step += 1
+        instance = work.instance
+        views = instance.views
+        request = work.request
+        for index in indices:
+            target = self.pick(instance, (views[index],))
+            if target is None:
+                work.error = NO_ROUTE
+                continue
+            settings = self.calls[index]
+            self.call(
+                work,
                 instance,
                 target,
-                incoming.trace,
-                incoming.span,
-                context.next_span(),
-                key,
-                value,
-                incoming,
+                request.kind,
+                request.key,
+                request.value,
+                request_bytes=settings.request_bytes,
+                reply_bytes=settings.response_bytes,
             )
-        context.send(message)
-        return message
+        if work.pending == 0:
+            self.next_step(work)
 
-    def reply(self, instance: Instance, request: Message, value: Any) -> None:
-        """Answer ``request`` with ``value``, in the request's own span."""
-        response = Message(
-            RESPONSE,
-            instance,
-            request.reply_to,
-            request.trace,
-            request.parent,
-            request.span,
-            request.key,
-            value,
-            request,
-        )
-        self.context.send(response)
+    # -- tiers: storage layers tried in order ----------------------------------------------
+    def tier_views(self, instance: Instance) -> list[list[View]]:
+        """The instance's views grouped into storage tiers (shared by instances alike)."""
+        views = instance.views
+        cache = self._tier_cache
+        tiers = cache.get(id(views))
+        if tiers is None:
+            tiers = [[] for _ in TIER_ORDER]
+            for view in views:
+                tier = TIER_OF.get(view.dependency.package)
+                if tier is not None:
+                    tiers[tier].append(view)
+            cache[id(views)] = tiers
+        return tiers
+
+    def _read_tier(self, work: Work, first: int) -> bool:
+        tiers = self.tier_views(work.instance)
+        request = work.request
+        for tier in range(first, len(tiers)):
+            views = tiers[tier]
+            if not views:
+                continue
+            target = self.pick(work.instance, views)
+            if target is not None:
+                work.tier = tier
+                self.call(work, work.instance, target, GET, request.key)
+                return True
+        return False
+
+    def tiers(self, work: Work) -> None:
+        """Reads try each tier in order until one answers; writes go to one node of every tier."""
+        request = work.request
+        if request.kind == GET:
+            if not self._read_tier(work, 0):
+                self.answer(work, "")
+            return
+        instance = work.instance
+        for tier, views in enumerate(self.tier_views(instance)):
+            if not views:
+                continue
+            target = self.pick(instance, views)
+            if target is None:
+                continue
+            key = request.key
+            if TIER_ORDER[tier] == "volume":
+                key = f"{instance.label}/{key}"
+            self.call(work, instance, target, request.kind, key, request.value)
+        work.steps = []
+        if work.pending == 0:
+            self.fail(work, NO_ROUTE)
 
     def statistics(self) -> dict[str, int]:
         """Counters for this service."""
@@ -185,5 +626,7 @@ class Behaviour:
             "received": self.received,
             "requests": self.requests,
             "responses": self.responses,
+            "rejected": self.rejected,
+            "failed": self.failed,
             "dropped": self.dropped,
         }

@@ -2,18 +2,18 @@
 
 Each node keeps a key/value map seeded with ``why?`` -> ``because...``. The nodes of one service
 in one region and zone form a token ring (spigo's rings are per zone; every zone holds a replica).
-A read is answered by the node that got it when it owns the key (Cassandra's consistency ONE),
-else forwarded to the owner, which answers the original caller directly. A write is stored by
-the owner, then replicated to one node in each other zone of the region and one node in each
-other region the node can see; a replica arriving from another region is copied once more to
-the other zones of the receiving region.
+The node a request reaches coordinates it: a read is answered from its own data when it owns the
+key (consistency ONE), else it asks the key's owner and passes the answer on. A write is stored
+by the owner (through the coordinator), acknowledged, and replicated in the background to one
+node in each other zone of the region and one node in each other region the coordinator can see;
+a replica arriving from another region is copied once more to the other zones of its region.
 """
 
 from __future__ import annotations
 
-from monkeyhouse.behaviours.base import Behaviour
+from monkeyhouse.behaviours.base import Behaviour, Work
 from monkeyhouse.behaviours.context import Context
-from monkeyhouse.behaviours.messages import REPLICATE, Message
+from monkeyhouse.behaviours.messages import GET, REPLICATE, Message
 from monkeyhouse.patterns.tokenring import TokenRing
 from monkeyhouse.topology.instances import Instance, ServiceRuntime
 
@@ -31,7 +31,7 @@ class CassandraState:
 
 
 class PriamCassandra(Behaviour):
-    """A Cassandra node: token-ring ownership, forwarding to owners, replication across zones."""
+    """A Cassandra node: token-ring ownership, coordination, replication across zones."""
 
     package = "priamCassandra"
     description = "Cassandra node managed by Priam: token ring per zone, cross-zone replication"
@@ -41,7 +41,8 @@ class PriamCassandra(Behaviour):
         self._peers: dict[int, tuple[int, dict[tuple[str, str], list[Instance]]]] = {}
 
     def start(self, instance: Instance) -> None:
-        """A fresh map with the seed key."""
+        """A fresh map with the seed key, and threads."""
+        super().start(instance)
         instance.state = CassandraState()
 
     def launch(self, instances: list[Instance]) -> None:
@@ -61,45 +62,54 @@ class PriamCassandra(Behaviour):
         owner: Instance = ring.owner(key)
         return owner
 
-    def on_get(self, instance: Instance, message: Message) -> None:
-        """Answer if this node owns the key, else hand the read to the owner.
-
-        A read handed over by a peer carries the original request as its link; the owner
-        answers that request, straight to the original caller.
-        """
-        owner = self._owner(instance, message.key)
-        sender: Instance = message.sender
-        original = message.link if sender.service is self.service else message
-        if owner is instance or original is None:
-            self.reply(instance, original or message, instance.state.data.get(message.key, ""))
+    def serve_leaf(self, work: Work) -> None:
+        """Coordinate a read or write, or store a replica."""
+        request = work.request
+        instance = work.instance
+        sender: Instance = request.sender
+        from_peer = sender.service is self.service
+        data = instance.state.data
+        if request.kind == REPLICATE:
+            self._store_replica(instance, request, work)
+            self.answer(work, "")
             return
-        self._hand_over(instance, owner, message, original)
-
-    def _hand_over(
-        self, instance: Instance, owner: Instance, message: Message, original: Message
-    ) -> None:
-        """Pass ``message`` to the key's owner: a new span with the same parent."""
-        forwarded = Message(
-            message.kind,
-            instance,
-            owner,
-            message.trace,
-            message.parent,
-            self.context.next_span(),
-            message.key,
-            message.value,
-            original,
-            message.reply_to,
-        )
-        self.context.send(forwarded)
-
-    def _store(self, instance: Instance, message: Message) -> None:
-        """Store a write or a replica if this node owns the key, else hand it to the owner."""
-        owner = self._owner(instance, message.key)
-        if owner is instance:
-            instance.state.data[message.key] = message.value
+        owner = instance if from_peer else self._owner(instance, request.key)
+        if owner is not instance:
+            if owner.alive:
+                self.call(work, instance, owner, request.kind, request.key, request.value)
+                work.steps = []
+            else:
+                self.fail(work, "504 key owner is down")
+            if request.kind == GET or not owner.alive:
+                return
+        elif request.kind == GET:
+            self.answer(work, data.get(request.key, ""))
+            return
         else:
-            self._hand_over(instance, owner, message, message)
+            data[request.key] = request.value
+        if not from_peer:
+            self._replicate(instance, request, work.span_id, other_regions=True)
+        if owner is instance:
+            self.answer(work, "ok")
+
+    def _store_replica(self, instance: Instance, request: Message, work: Work) -> None:
+        owner = self._owner(instance, request.key)
+        if owner is instance:
+            instance.state.data[request.key] = request.value
+        elif owner.alive:
+            self.call(
+                None,
+                instance,
+                owner,
+                REPLICATE,
+                request.key,
+                request.value,
+                trace=request.trace,
+                parent=work.span_id,
+            )
+        sender: Instance = request.sender
+        if sender.region != instance.region and sender.service is self.service:
+            self._replicate(instance, request, work.span_id, other_regions=False)
 
     def _peer_groups(self, instance: Instance) -> dict[tuple[str, str], list[Instance]]:
         """Live peers of the same service that this node can see, by region and zone."""
@@ -118,10 +128,11 @@ class PriamCassandra(Behaviour):
                 groups.setdefault(place, []).extend(peers)
         return groups
 
-    def _replicate(self, instance: Instance, message: Message, other_regions: bool) -> None:
-        groups = self._peer_groups(instance)
+    def _replicate(
+        self, instance: Instance, request: Message, parent: int, other_regions: bool
+    ) -> None:
         seen_regions = set()
-        for (region, zone), peers in groups.items():
+        for (region, zone), peers in self._peer_groups(instance).items():
             if region == instance.region:
                 if zone == instance.zone:
                     continue
@@ -131,19 +142,16 @@ class PriamCassandra(Behaviour):
                 seen_regions.add(region)
             target = peers[int(self.rng.random() * len(peers))]
             if target is not instance:
-                self.forward(instance, message, target, REPLICATE, message.key, message.value)
-
-    def on_put(self, instance: Instance, message: Message) -> None:
-        """Store (or hand to the owner), then replicate to other zones and regions."""
-        self._store(instance, message)
-        self._replicate(instance, message, other_regions=True)
-
-    def on_replicate(self, instance: Instance, message: Message) -> None:
-        """Store a replica; one from another region is copied to this region's other zones."""
-        self._store(instance, message)
-        sender: Instance = message.sender
-        if sender.region != instance.region:
-            self._replicate(instance, message, other_regions=False)
+                self.call(
+                    None,
+                    instance,
+                    target,
+                    REPLICATE,
+                    request.key,
+                    request.value,
+                    trace=request.trace,
+                    parent=parent,
+                )
 
 
 class Riak(PriamCassandra):

@@ -1,9 +1,10 @@
-"""What behaviours share while a run goes on: time, randomness, delivery and trace ids.
+"""What behaviours share while a run goes on: time, randomness, delivery, ids and instruments.
 
-Delivery takes the network latency between the two instances' places. A message to an instance
-that is no longer alive is lost (counted, as spigo's would be). Observers (the message log of
-``-m``, later the span collector) see each delivered message; an observer that raises is
-detached and reported, it never ends the run.
+Delivery takes the network latency between the two instances' places plus the time to send the
+payload at the network's bandwidth. A message to an instance that is no longer alive is lost
+(counted). Observers see each delivered message (the message log of ``-m``); span observers get
+each finished span (traces and metrics). An instrument that raises is detached and reported in
+one line; it never ends the run. With no span observer, no span objects are made.
 """
 
 from __future__ import annotations
@@ -11,22 +12,39 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable
+from typing import Any
 
 from monkeyhouse.behaviours.messages import Message
+from monkeyhouse.behaviours.spans import Span
 from monkeyhouse.engine import Environment, RandomStreams
-from monkeyhouse.topology.instances import Instance
+from monkeyhouse.model.architecture import EUREKA
+from monkeyhouse.model.timing import (
+    CallSettings,
+    NetworkSettings,
+    ServiceTiming,
+    calls_of,
+    timing_of,
+)
+from monkeyhouse.topology.instances import Instance, ServiceRuntime
 from monkeyhouse.topology.network import LatencyModel
 
 log = logging.getLogger("monkeyhouse")
 
 MessageObserver = Callable[[Message, float], None]
+SpanObserver = Callable[[Span], None]
 
 
 class Context:
     """The run as behaviours see it."""
 
     __slots__ = (
+        "_cross_zone",
+        "_deliver_later",
+        "_network",
         "_next_span",
+        "_per_byte",
+        "_same_zone",
+        "_schedule",
         "delivered",
         "edge_observer",
         "env",
@@ -35,6 +53,7 @@ class Context:
         "observers",
         "registry_lookup",
         "sent",
+        "span_observers",
         "streams",
     )
 
@@ -42,7 +61,19 @@ class Context:
         self.env = env
         self.streams = streams
         self.latency = latency
+        self._per_byte = 1.0 / latency.bandwidth if latency.bandwidth > 0 else 0.0
+        # The hot path's constants: the engine's schedule, this context's delivery, and the
+        # latency model's figures (read once; ``send`` checks the model was not replaced).
+        self._schedule = env.schedule
+        self._deliver_later = self._deliver
+        self._network: NetworkSettings | None = None
+        self._same_zone = self._cross_zone = 0.0
+        if isinstance(latency, LatencyModel):
+            self._network = latency.settings
+            self._same_zone = latency.settings.same_zone
+            self._cross_zone = latency.settings.cross_zone
         self.observers: list[MessageObserver] = []
+        self.span_observers: list[SpanObserver] = []
         self.sent = 0
         self.delivered = 0
         self.lost = 0
@@ -52,6 +83,19 @@ class Context:
         #: the names of the registered instances of a service (for eureka nodes)
         self.registry_lookup: Callable[[str], list[str]] | None = None
 
+    # -- configuration ---------------------------------------------------------------------
+    @staticmethod
+    def timing_of(service: ServiceRuntime) -> ServiceTiming:
+        """The service's timing: its package's defaults overridden by its own settings."""
+        return timing_of(service.spec)
+
+    @staticmethod
+    def calls_of(service: ServiceRuntime) -> tuple[CallSettings, ...]:
+        """Call settings per dependency, in the order of the service's views."""
+        spec = service.spec
+        return tuple(calls_of(d) for d in spec.dependencies if d.service != EUREKA)
+
+    # -- randomness and ids ----------------------------------------------------------------
     def rng(self, name: str) -> random.Random:
         """The seeded random stream called ``name``."""
         return self.streams.stream(name)
@@ -61,14 +105,33 @@ class Context:
         self._next_span += 1
         return self._next_span
 
-    def send(self, message: Message) -> None:
-        """Deliver ``message`` to its target after the network latency."""
+    # -- delivery --------------------------------------------------------------------------
+    def send(self, message: Message, size: int = 0) -> None:
+        """Deliver ``message`` to its target after the latency and the payload's transfer."""
         sender: Instance = message.sender
         target: Instance = message.target
-        message.sent = self.env.now
+        env = self.env
+        message.sent = env.now
         self.sent += 1
-        delay = self.latency.between(sender.region, sender.zone, target.region, target.zone)
-        self.env.schedule(delay, self._deliver, message)
+        network = self._network
+        if network is not None and network is self.latency.settings:
+            # LatencyModel.between, inlined: the same figures, one call fewer per message.
+            region_a = sender.region
+            region_b = target.region
+            if region_a != region_b and region_a != "*" and region_b != "*":
+                delay = network.region_latency(region_a, region_b)
+            else:
+                zone_a = sender.zone
+                zone_b = target.zone
+                if zone_a == zone_b or zone_a == "*" or zone_b == "*":
+                    delay = self._same_zone
+                else:
+                    delay = self._cross_zone
+        else:
+            delay = self.latency.between(sender.region, sender.zone, target.region, target.zone)
+        if size:
+            delay += size * self._per_byte
+        self._schedule(delay, self._deliver_later, message)
 
     def _deliver(self, message: Message) -> None:
         target: Instance = message.target
@@ -86,10 +149,30 @@ class Context:
             try:
                 observer(message, now)
             except Exception as error:
-                log.warning(
-                    "instrument %r failed (%s: %s) and was detached; the run goes on",
-                    observer,
-                    type(error).__name__,
-                    error,
-                )
-                self.observers.remove(observer)
+                self._detach(self.observers, observer, error)
+
+    def emit_span(self, span: Span) -> None:
+        """Hand a finished span to every span observer."""
+        observers = self.span_observers
+        if len(observers) == 1:
+            observer = observers[0]
+            try:
+                observer(span)
+            except Exception as error:
+                self._detach(observers, observer, error)
+            return
+        for observer in list(observers):
+            try:
+                observer(span)
+            except Exception as error:
+                self._detach(self.span_observers, observer, error)
+
+    @staticmethod
+    def _detach(observers: list[Any], observer: Any, error: Exception) -> None:
+        log.warning(
+            "instrument %r failed (%s: %s) and was detached; the run goes on",
+            observer,
+            type(error).__name__,
+            error,
+        )
+        observers.remove(observer)

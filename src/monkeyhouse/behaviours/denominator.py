@@ -1,76 +1,99 @@
 """denominator: the global DNS entry point and the source of traffic.
 
-When it drives traffic it starts a new trace every interval and sends one of three requests with
-equal probability: a read of the fixed key ``why?``, a read of a key written earlier, or a write
-of a new key. Responses end the trace; the denominator keeps their count and response times.
+When traffic arrives at it (from the run's traffic sources) it starts a new trace and sends one
+request to a dependency instance: a read of the fixed key ``why?`` or of a key written earlier,
+or a write of a new key, as the traffic's mix says (spigo's: two reads for each write). The
+answers end the traces; the denominator counts them, their errors and their response times.
+A denominator that another service calls routes requests on, as a DNS name does.
 """
 
 from __future__ import annotations
 
-from monkeyhouse.behaviours.forwarder import Forwarder
+from monkeyhouse.behaviours.base import Behaviour
 from monkeyhouse.behaviours.messages import GET, PUT, Message
 from monkeyhouse.topology.instances import Instance
 
 
 class DenominatorState:
-    """Per-instance counters of the traffic source: reads sent and answered, writes sent."""
+    """Per-instance counters of the traffic source."""
 
-    __slots__ = ("completed", "puts", "reads", "response_max", "response_total")
+    __slots__ = (
+        "errors",
+        "reads",
+        "reads_answered",
+        "response_max",
+        "response_total",
+        "unrouted",
+        "writes",
+        "writes_answered",
+    )
 
     def __init__(self) -> None:
-        self.puts = 0
         self.reads = 0
-        self.completed = 0
+        self.writes = 0
+        self.reads_answered = 0
+        self.writes_answered = 0
+        self.errors = 0
+        self.unrouted = 0
         self.response_total = 0.0
         self.response_max = 0.0
 
 
-class Denominator(Forwarder):
-    """Global DNS: routes to any zone and region; the root one makes the traffic.
-
-    A denominator that another service calls passes requests on, as a DNS name does.
-    """
+class Denominator(Behaviour):
+    """Global DNS: routes to any zone and region; the root one makes the traffic."""
 
     package = "denominator"
     description = "global DNS entry point and traffic source"
 
     def start(self, instance: Instance) -> None:
-        """Give the instance its counters."""
+        """Give the instance its counters (and threads, for when others call it)."""
+        super().start(instance)
         instance.state = DenominatorState()
 
-    def drive(self, instance: Instance, interval: float, until: float) -> None:
-        """Start a request every ``interval`` seconds until ``until``."""
-        env = self.context.env
-        env.every(interval, lambda _now: self._tick(instance), until=until)
-
-    def _tick(self, instance: Instance) -> None:
+    def originate(self, instance: Instance, kind: str) -> None:
+        """One request from outside: ``kind`` is ``get`` or ``put``."""
         if not instance.alive:
             return
+        state: DenominatorState = instance.state
+        if kind == "put":
+            state.writes += 1
+            w = state.writes
+            operation, key, value = PUT, f"Why{w}{w * w}", "me"
+        else:
+            state.reads += 1
+            if state.writes and self.rng.random() < 0.5:
+                q = 1 + int(self.rng.random() * state.writes)
+                key = f"Why{q}{q * q}"
+            else:
+                key = "why?"
+            operation, value = GET, ""
         target = self.pick(instance)
         if target is None:
+            state.unrouted += 1
+            state.errors += 1
+            self.failed += 1
             return
-        state: DenominatorState = instance.state
-        choice = int(self.rng.random() * 3)
-        if choice == 0:
-            kind, key, value = GET, "why?", ""
-        elif choice == 1:
-            q = 1 + int(self.rng.random() * max(state.puts, 1))
-            kind, key, value = GET, f"Why{q}{q * q}", ""
-        else:
-            state.puts += 1
-            w = state.puts
-            kind, key, value = PUT, f"Why{w}{w * w}", "me"
-        if kind == GET:
-            state.reads += 1
-        self.forward(instance, None, target, kind, key, value)
+        settings = self.calls[self.picked_view] if self.calls else None
+        self.call(
+            None,
+            instance,
+            target,
+            operation,
+            key,
+            value,
+            request_bytes=settings.request_bytes if settings else 0,
+            reply_bytes=settings.response_bytes if settings else 0,
+        )
 
-    def on_response(self, instance: Instance, message: Message) -> None:
+    def on_answer(self, instance: Instance, request: Message, response: Message) -> None:
         """A trace ended: count it and its response time."""
-        request = message.link
-        if request is None:
-            return
         state: DenominatorState = instance.state
-        elapsed = self.context.env.now - request.sent
-        state.completed += 1
+        elapsed = self.env.now - request.sent
+        if response.error:
+            state.errors += 1
+        elif request.kind == PUT:
+            state.writes_answered += 1
+        else:
+            state.reads_answered += 1
         state.response_total += elapsed
         state.response_max = max(state.response_max, elapsed)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from monkeyhouse.behaviours.forwarder import Forwarder
+from monkeyhouse.behaviours.base import Behaviour
 
 
-class Elb(Forwarder):
+class Elb(Behaviour):
     """A region-wide load balancer: any zone, no deregistration."""
 
     package = "elb"

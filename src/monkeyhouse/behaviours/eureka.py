@@ -8,9 +8,7 @@ registered instances, comma separated.
 
 from __future__ import annotations
 
-from monkeyhouse.behaviours.base import Behaviour
-from monkeyhouse.behaviours.messages import Message
-from monkeyhouse.topology.instances import Instance
+from monkeyhouse.behaviours.base import Behaviour, Work
 
 
 class Eureka(Behaviour):
@@ -19,8 +17,8 @@ class Eureka(Behaviour):
     package = "eureka"
     description = "Eureka service registry: answers lookups by service name"
 
-    def on_get(self, instance: Instance, message: Message) -> None:
+    def serve_leaf(self, work: Work) -> None:
         """Answer with the registered instances of the named service."""
         lookup = self.context.registry_lookup
-        names = lookup(message.key) if lookup is not None else []
-        self.reply(instance, message, ",".join(names))
+        names = lookup(work.request.key) if lookup is not None else []
+        self.answer(work, ",".join(names))

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from monkeyhouse.behaviours.forwarder import Forwarder
+from monkeyhouse.behaviours.base import Behaviour
 
 
-class Karyon(Forwarder):
+class Karyon(Behaviour):
     """A microservice: same-zone routing, deregisters on shutdown."""
 
     package = "karyon"

@@ -49,10 +49,13 @@ class Message:
     """
 
     __slots__ = (
+        "client",
+        "error",
         "key",
         "kind",
         "link",
         "parent",
+        "reply_bytes",
         "reply_to",
         "sender",
         "sent",
@@ -60,6 +63,7 @@ class Message:
         "target",
         "trace",
         "value",
+        "work",
     )
 
     def __init__(
@@ -86,6 +90,14 @@ class Message:
         self.link = link
         self.reply_to = sender if reply_to is None else reply_to
         self.sent = 0.0
+        #: the size of the answer the caller expects (bytes on the wire back)
+        self.reply_bytes = 0
+        #: a response's error ("" when it succeeded)
+        self.error = ""
+        #: for a request: the caller's work waiting for the answer (None when nobody waits)
+        self.work: Any = None
+        #: for a request: the caller's CLIENT span, when spans are being collected
+        self.client: Any = None
 
     @property
     def kind_name(self) -> str:

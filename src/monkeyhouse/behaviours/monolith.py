@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from monkeyhouse.behaviours.forwarder import Forwarder
+from monkeyhouse.behaviours.base import Behaviour
 
 
-class Monolith(Forwarder):
+class Monolith(Behaviour):
     """A monolithic app server: any zone, deregisters on shutdown."""
 
     package = "monolith"

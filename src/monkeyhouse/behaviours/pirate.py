@@ -40,6 +40,7 @@ class Pirate(Behaviour):
 
     package = "pirate"
     description = "pirate of the fsm social network: befriends, gossips, trades gold"
+    serves_requests = False
 
     def __init__(self, context: Context, service: ServiceRuntime) -> None:
         super().__init__(context, service)
@@ -51,6 +52,11 @@ class Pirate(Behaviour):
     def start(self, instance: Instance) -> None:
         """An empty purse and no buddies yet."""
         instance.state = PirateState()
+
+    def _tell(self, pirate: Instance, buddy: Instance, kind: int, value: object) -> None:
+        """Send ``buddy`` a one-way message (a new trace each, as spigo's pirates do)."""
+        span = self.context.next_span()
+        self.context.send(Message(kind, pirate, buddy, span, 0, span, "", value))
 
     def befriend(self, pirate: Instance, other: Instance) -> bool:
         """Add ``other`` as a buddy of ``pirate`` if it is new, not itself and there is room."""
@@ -79,8 +85,8 @@ class Pirate(Behaviour):
             pirate.state.gold = int(rng.random() * 100)
             add(now + rng.expovariate(1.0 / MEAN_BEAT), pirate)
 
-    def drive(self, instance: Instance, interval: float, until: float) -> None:
-        """Pirates act on their own rhythm; the run's end stops it."""
+    def run_until(self, until: float) -> None:
+        """Pirates act on their own rhythm until the run's end."""
         self.until = until
 
     def _beat(self, pirate: Instance) -> None:
@@ -95,13 +101,13 @@ class Pirate(Behaviour):
             named = buddies[int(rng.random() * len(buddies))]
             for buddy in buddies:
                 if buddy is not named:
-                    self.forward(pirate, None, buddy, NAME_DROP, "", named)
+                    self._tell(pirate, buddy, NAME_DROP, named)
         elif buddies and state.gold > 0:
             self.gifts += 1
             amount = 1 + int(rng.random() * state.gold)
             state.gold -= amount
             buddy = buddies[int(rng.random() * len(buddies))]
-            self.forward(pirate, None, buddy, GOLD_COIN, "", amount)
+            self._tell(pirate, buddy, GOLD_COIN, amount)
         following = now + rng.expovariate(1.0 / MEAN_BEAT)
         if following <= self.until:
             self.agenda.add(following, pirate)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from monkeyhouse.behaviours.forwarder import Forwarder
+from monkeyhouse.behaviours.base import Behaviour
 
 
-class Zuul(Forwarder):
+class Zuul(Behaviour):
     """An edge proxy: same-zone routing, deregisters on shutdown."""
 
     package = "zuul"

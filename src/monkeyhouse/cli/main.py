@@ -33,7 +33,7 @@ from monkeyhouse.model import (
 from monkeyhouse.model.architecture import Architecture
 from monkeyhouse.model.scaling import instance_count, zero_count_warnings
 from monkeyhouse.scenarios import runfolder
-from monkeyhouse.scenarios.run import run_to_folder
+from monkeyhouse.scenarios.run import SPAN_FORMATS, TelemetryOptions, run_to_folder
 from monkeyhouse.scenarios.simulation import RunOptions
 
 SUBCOMMANDS = ("run", "list", "schema", "validate", "render")
@@ -174,6 +174,49 @@ def _parser() -> argparse.ArgumentParser:
         "--no-graph", action="store_true", help="write no graph files (for very large runs)"
     )
     run.add_argument("--no-chaos", action="store_true", help="do not run chaos monkey")
+    traffic = run.add_argument_group("traffic (overrides the architecture's)")
+    traffic.add_argument(
+        "--rate",
+        type=float,
+        default=None,
+        help="requests per second at the root (default: the architecture's "
+        "traffic, else spigo's 100/s)",
+    )
+    traffic.add_argument(
+        "--traffic",
+        default="constant",
+        choices=["constant", "poisson"],
+        help="arrivals for --rate: evenly spaced or Poisson (default constant)",
+    )
+    telemetry = run.add_argument_group("telemetry")
+    telemetry.add_argument(
+        "--sample",
+        type=float,
+        default=1.0,
+        help="share of traces whose spans are kept, 0 to 1 (default 1)",
+    )
+    telemetry.add_argument(
+        "--spans",
+        default=",".join(SPAN_FORMATS),
+        help="span files to write: zipkin, otlp, jaeger, spigo, or none (default all)",
+    )
+    telemetry.add_argument(
+        "--otlp-url",
+        default=None,
+        help="also push the spans to an OTLP/HTTP collector, e.g. http://127.0.0.1:4318/v1/traces",
+    )
+    telemetry.add_argument(
+        "--no-metrics",
+        action="store_true",
+        help="no metrics tables, summary.json or Prometheus file",
+    )
+    telemetry.add_argument(
+        "--interval",
+        type=float,
+        default=1.0,
+        help="metrics interval in simulated seconds (default 1)",
+    )
+    telemetry.add_argument("--no-report", action="store_true", help="no report.html")
     run.add_argument("-q", "--quiet", action="store_true", help="no progress and no summary")
 
     sub.add_parser("list", help="list the bundled architectures")
@@ -258,7 +301,11 @@ def _options(args: argparse.Namespace, arch: Architecture) -> RunOptions:
         chat = parse_duration(value, "-kv chat")
         if not 0.001 <= chat <= 3600:
             raise UsageError(f"-kv: chat interval {value!r} must be between 1ms and 1h")
+    if args.rate is not None and not (math.isfinite(args.rate) and args.rate > 0):
+        raise UsageError(f"--rate: {args.rate:g} must be a positive number of requests per second")
     return RunOptions(
+        rate=args.rate,
+        pattern=args.traffic,
         duration=args.duration,
         percent=args.population,
         regions=args.regions,
@@ -276,10 +323,37 @@ def _command_line(argv: Sequence[str]) -> str:
     return "monkeyhouse " + " ".join(shlex.quote(a) for a in argv)
 
 
+def _telemetry(args: argparse.Namespace) -> TelemetryOptions:
+    if not (math.isfinite(args.sample) and 0 <= args.sample <= 1):
+        raise UsageError(f"--sample: {args.sample:g} must be a share between 0 and 1")
+    if not (math.isfinite(args.interval) and args.interval > 0):
+        raise UsageError(f"--interval: {args.interval:g} must be a positive number of seconds")
+    formats = tuple(f.strip().lower() for f in args.spans.split(",") if f.strip())
+    if formats == ("none",):
+        formats = ()
+    unknown = [f for f in formats if f not in SPAN_FORMATS]
+    if unknown:
+        raise UsageError(
+            f"--spans: unknown format {unknown[0]!r} (choose from {', '.join(SPAN_FORMATS)}, "
+            "comma-separated, or none)"
+        )
+    keep = bool(formats) or args.otlp_url is not None or not args.no_report
+    return TelemetryOptions(
+        spans=keep,
+        sample=args.sample,
+        span_formats=formats,
+        otlp_url=args.otlp_url,
+        metrics=not args.no_metrics,
+        interval=args.interval,
+        report=not args.no_report,
+    )
+
+
 def cmd_run(args: argparse.Namespace, argv: Sequence[str], out: TextIO, err: TextIO) -> int:
     """``monkeyhouse run``."""
     arch = _resolve(args)
     options = _options(args, arch)
+    telemetry = _telemetry(args)
     if not arch.topology.population:
         for warning in zero_count_warnings(arch, options.percent):
             err.write(f"warning: {warning}\n")
@@ -298,6 +372,7 @@ def cmd_run(args: argparse.Namespace, argv: Sequence[str], out: TextIO, err: Tex
         target,
         graph_json=not args.no_graph,
         graphml=args.graphml and not args.no_graph,
+        telemetry=telemetry,
         command=_command_line(argv),
         progress=progress,
         message_stream=out,

@@ -50,10 +50,11 @@ def format_summary(summary: RunSummary, out: str) -> str:
         f"  services   {summary.services:>12,}",
         f"  instances  {summary.instances:>12,}",
         f"  messages   {summary.messages:>12,}   ({summary.lost:,} lost to dead instances)",
-        f"  requests   {summary.reads + summary.writes:>12,}   ({summary.reads:,} reads, "
-        f"{summary.reads_answered:,} answered"
-        + (f" in {summary.mean_response_ms:.3f} ms on average" if summary.reads_answered else "")
-        + f"; {summary.writes:,} writes)",
+        f"  requests   {summary.reads + summary.writes:>12,}   ({summary.reads:,} reads and "
+        f"{summary.writes:,} writes; {summary.reads_answered + summary.writes_answered:,} "
+        f"answered, {summary.errors:,} failed)",
+        f"  response   {summary.mean_response_ms:>12.3f} ms on average, "
+        f"{summary.max_response_ms:.3f} ms at most",
         f"  graph      {summary.nodes:>12,} nodes, {summary.edges:,} edges, "
         f"{summary.forgets:,} forgotten, {summary.dones:,} done",
         f"  time       {summary.simulated_seconds:>12.3f} s simulated in "

@@ -59,9 +59,10 @@ class Environment:
         if delay >= 0:  # also refuses NaN
             time = self.now + delay
             entry = [time, callback, arg]
-            fresh = [entry]
-            bucket = self._buckets.setdefault(time, fresh)  # one hash lookup, not two
-            if bucket is fresh:
+            buckets = self._buckets
+            bucket = buckets.get(time)  # most times are new: no list made just to be dropped
+            if bucket is None:
+                buckets[time] = [entry]
                 heappush(self._times, time)
             else:
                 bucket.append(entry)
@@ -83,9 +84,10 @@ class Environment:
     def _enqueue(self, entry: Handle) -> None:
         """Put ``entry`` last in the bucket of its time."""
         time = entry[0]
-        fresh = [entry]
-        bucket = self._buckets.setdefault(time, fresh)
-        if bucket is fresh:
+        buckets = self._buckets
+        bucket = buckets.get(time)
+        if bucket is None:
+            buckets[time] = [entry]
             heappush(self._times, time)
         else:
             bucket.append(entry)
@@ -178,10 +180,10 @@ class Environment:
         entry: Handle | None = None
         try:
             while times:
-                time = times[0]
+                time = heappop(times)  # times are distinct: popping first changes no order
                 if time > limit:
+                    heappush(times, time)
                     break
-                heappop(times)
                 bucket = pop_bucket(time)
                 for entry in bucket:  # literal indices: _CALLBACK and _ARG cost a lookup
                     callback = entry[1]

@@ -2,9 +2,16 @@
 
 An :class:`Architecture` is what a spigo ``*_arch.json`` file or a native monkeyhouse file
 describes: named services, each running one behaviour package, with an instance count, a region
-count and dependencies. The native format is a superset: per service and per dependency it
-carries an ``options`` mapping that later capabilities (latency, capacity, timeouts, retries,
-breakers, versions) fill in, so files written today keep loading tomorrow.
+count and dependencies. The native format is a superset: services may set their service time
+and capacity, dependencies how they are called, and the architecture its network and traffic
+(:mod:`monkeyhouse.model.timing`); whatever is not set takes a documented default, so a spigo
+file means what it always meant. Per service and per dependency an ``options`` mapping keeps
+``x-`` extensions, so files written today keep loading tomorrow.
+
+"Not set" on a service: ``service_time``, ``threads``, ``on_full`` and ``dispatch`` are ``None``
+when the file does not set them; ``queue`` is :data:`~monkeyhouse.model.timing.UNSET` (because
+``None`` is an unbounded queue, ``queue: null`` in the file). Read the effective values with
+:func:`~monkeyhouse.model.timing.timing_of`.
 """
 
 from __future__ import annotations
@@ -12,6 +19,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from monkeyhouse.model.distributions import Distribution
+from monkeyhouse.model.timing import (
+    DEFAULT_CALLS,
+    UNSET,
+    CallSettings,
+    Dispatch,
+    NetworkSettings,
+    OnFull,
+    TrafficSpec,
+    Unset,
+)
 
 #: The dependency name that means "every registry in every region" (spigo's cross-region link).
 EUREKA = "eureka"
@@ -32,10 +51,15 @@ DEFAULT_ZONES: tuple[str, ...] = ("zoneA", "zoneB", "zoneC")
 
 @dataclass(frozen=True, slots=True)
 class Dependency:
-    """A call from one service to another (by service name, or ``eureka``)."""
+    """A call from one service to another (by service name, or ``eureka``).
+
+    ``calls`` says how it is called (:class:`~monkeyhouse.model.timing.CallSettings`; the
+    defaults for a dependency written as a plain name).
+    """
 
     service: str
     options: Mapping[str, Any] = field(default_factory=dict)
+    calls: CallSettings = DEFAULT_CALLS
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +69,11 @@ class Service:
     ``regions == 0`` is one global node; ``count == 0`` is one region-wide node per region.
     ``scales`` False keeps ``count`` fixed whatever the scale percentage (spigo's migration
     steps keep MySQL and memcache fixed).
+
+    ``service_time``, ``threads``, ``queue``, ``on_full`` and ``dispatch`` override the
+    package's timing defaults; ``None`` (``UNSET`` for ``queue``, where ``None`` means an
+    unbounded queue) leaves the default. :func:`~monkeyhouse.model.timing.timing_of` combines
+    them.
     """
 
     name: str
@@ -59,6 +88,12 @@ class Service:
     process: str = ""
     options: Mapping[str, Any] = field(default_factory=dict)
     description: str = ""
+    service_time: Distribution | None = None
+    threads: int | None = None
+    cores: int | None = None
+    queue: int | Unset | None = UNSET
+    on_full: OnFull | None = None
+    dispatch: Dispatch | None = None
 
     @property
     def dependency_names(self) -> tuple[str, ...]:
@@ -86,7 +121,12 @@ class Topology:
 
 @dataclass(frozen=True, slots=True)
 class Architecture:
-    """A whole architecture, as loaded and validated from a file or the catalog."""
+    """A whole architecture, as loaded and validated from a file or the catalog.
+
+    ``network`` holds latencies and bandwidth; ``traffic`` the traffic sources (empty = spigo's
+    default: :data:`~monkeyhouse.model.timing.DEFAULT_RATE` requests per second from the root,
+    see :attr:`traffic_sources`).
+    """
 
     arch: str
     services: tuple[Service, ...]
@@ -96,6 +136,8 @@ class Architecture:
     topology: Topology = field(default_factory=Topology)
     source: str = ""
     options: Mapping[str, Any] = field(default_factory=dict)
+    network: NetworkSettings = field(default_factory=NetworkSettings)
+    traffic: tuple[TrafficSpec, ...] = ()
 
     def service(self, name: str) -> Service:
         """Return the service called ``name`` (KeyError when there is none)."""
@@ -108,3 +150,12 @@ class Architecture:
     def root(self) -> Service:
         """The traffic root: as in spigo, the last service listed."""
         return self.services[-1]
+
+    @property
+    def traffic_sources(self) -> tuple[TrafficSpec, ...]:
+        """``traffic``, or spigo's default (one constant source at the root) when empty."""
+        return self.traffic or (TrafficSpec(),)
+
+    def traffic_source_service(self, spec: TrafficSpec) -> Service:
+        """The service that sends ``spec``'s requests (the root when ``source`` is None)."""
+        return self.root if spec.source is None else self.service(spec.source)

@@ -9,6 +9,11 @@ path (``services[3].dependencies[0]``), the value and the fix.
 Positions come from the YAML node tree for YAML files and from a small position-tracking scanner
 for JSON files (the standard ``json`` module parses, the scanner only records where each value
 and key starts).
+
+The optional keys of time (service times, capacity, call settings, network, traffic; see
+:mod:`monkeyhouse.model.timing`) are read here for their shape and type; their ranges are
+checked by :func:`~monkeyhouse.model.validate.validate`, so hand-built architectures get the
+same checks. A replay CSV is read relative to the architecture file's folder.
 """
 
 from __future__ import annotations
@@ -17,12 +22,13 @@ import bisect
 import contextlib
 import datetime
 import json
+import math
 import re
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
@@ -35,8 +41,26 @@ from monkeyhouse.model.architecture import (
     Service,
     Topology,
 )
+from monkeyhouse.model.distributions import Distribution, parse_distribution
 from monkeyhouse.model.packages import BUILTIN_PACKAGES
 from monkeyhouse.model.schema import FORMAT_V1
+from monkeyhouse.model.timing import (
+    ARRIVALS,
+    CALL_MODES,
+    DEFAULT_CALLS,
+    DEFAULT_MIX,
+    DISPATCHES,
+    ON_FULL,
+    PATTERNS,
+    REGION_PAIR_LATENCY,
+    REQUEST_KINDS,
+    UNSET,
+    CallSettings,
+    NetworkSettings,
+    TrafficSpec,
+    Unset,
+    read_rate_csv,
+)
 from monkeyhouse.model.validate import FieldPath, did_you_mean, field_path, validate
 
 #: Default largest file size read (10 MiB).
@@ -55,6 +79,8 @@ _TOP_KEYS = (
     "victim",
     "topology",
     "services",
+    "network",
+    "traffic",
 )
 _SERVICE_KEYS = (
     "name",
@@ -71,9 +97,50 @@ _SERVICE_KEYS = (
     "useCustomGuesstimate",
     "guesstimateType",
     "guesstimateValue",
+    "service_time",
+    "threads",
+    "cores",
+    "queue",
+    "on_full",
+    "dispatch",
 )
 _GUESSTIMATE_KEYS = ("useCustomGuesstimate", "guesstimateType", "guesstimateValue")
-_DEPENDENCY_KEYS = ("service",)
+_DEPENDENCY_KEYS = (
+    "service",
+    "mode",
+    "probability",
+    "calls",
+    "weight",
+    "request_bytes",
+    "response_bytes",
+)
+_NETWORK_KEYS = ("same_zone", "cross_zone", "cross_region", "regions", "bandwidth")
+#: Keys of a traffic source every pattern accepts.
+_TRAFFIC_COMMON_KEYS = ("source", "pattern", "rate", "arrivals", "mix")
+#: Keys only one pattern accepts, and which of them it requires.
+_PATTERN_KEYS: dict[str, tuple[str, ...]] = {
+    "ramp": ("to_rate", "over", "start"),
+    "step": ("steps",),
+    "diurnal": ("amplitude", "period"),
+    "spike": ("peak", "at", "duration"),
+    "replay": ("csv",),
+}
+_PATTERN_REQUIRED: dict[str, tuple[str, ...]] = {
+    "ramp": ("to_rate", "over"),
+    "step": ("steps",),
+    "spike": ("peak", "at", "duration"),
+    "replay": ("csv",),
+}
+_PATTERN_EXAMPLES: dict[str, str] = {
+    "ramp": "{pattern: ramp, rate: 100, to_rate: 1000, over: 60, start: 10}",
+    "step": "{pattern: step, rate: 100, steps: [[60, 500], [120, 100]]}",
+    "diurnal": "{pattern: diurnal, rate: 500, amplitude: 0.6, period: 86400}",
+    "spike": "{pattern: spike, rate: 100, peak: 2000, at: 30, duration: 5}",
+    "replay": "{pattern: replay, csv: rates.csv}",
+}
+_TRAFFIC_KEYS = _TRAFFIC_COMMON_KEYS + tuple(k for ks in _PATTERN_KEYS.values() for k in ks)
+
+_Choice = TypeVar("_Choice", bound=str)
 _TOPOLOGY_KEYS = ("regions", "zones", "fixed_regions", "population", "first_index")
 
 _JSON_SPACE = re.compile(r"[ \t\r\n]+")
@@ -419,6 +486,14 @@ class _JsonPositions:
         self.index += 1
 
 
+def _looks_numeric(text: str) -> bool:
+    """True for text Python reads as a finite number (YAML 1.1 reads ``1e9`` as text)."""
+    try:
+        return math.isfinite(float(text))
+    except ValueError:
+        return False
+
+
 def _show(value: object) -> str:
     """Show a value as a message does: strings quoted, JSON words for booleans and null."""
     if value is None:
@@ -439,6 +514,7 @@ class _Reader:
     def __init__(self, file: str, marks: _Marks) -> None:
         self.file = file
         self.marks = marks
+        self.folder = Path(file).parent
 
     def fail(
         self, path: FieldPath, problem: str, value: object, fix: str, *, at_key: bool = False
@@ -454,6 +530,12 @@ class _Reader:
         return ArchitectureError(
             self.file, field_path(path), problem, value=value, fix=fix, line=line, column=column
         )
+
+    def fail_hook(
+        self, path: FieldPath, problem: str, value: object, fix: str, at_key: bool
+    ) -> ArchitectureError:
+        """:meth:`fail` in the shape :func:`parse_distribution` calls it."""
+        return self.fail(path, problem, value, fix, at_key=at_key)
 
     # -- shapes ---------------------------------------------------------------------------
 
@@ -514,6 +596,45 @@ class _Reader:
             value,
             f"write a whole number without quotes, e.g. {example}",
         )
+
+    def number(self, value: object, path: FieldPath, example: str) -> float:
+        if isinstance(value, str) and _looks_numeric(value):
+            raise self.fail(
+                path,
+                f"expected a number, got the text {value!r}",
+                value,
+                "remove the quotes; in YAML write exponents with a dot and a sign, "
+                "e.g. 1.25e+9, or write the number in full",
+            )
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.fail(
+                path,
+                f"expected a number, got {_show(value)}",
+                value,
+                f"write a number without quotes or units, e.g. {example}",
+            )
+        if not math.isfinite(value):
+            raise self.fail(
+                path, f"expected a finite number, got {value}", value, f"e.g. {example}"
+            )
+        return float(value)
+
+    def choice(
+        self, value: object, path: FieldPath, choices: tuple[_Choice, ...], what: str
+    ) -> _Choice:
+        text = self.string(value, path)
+        for choice in choices:
+            if text == choice:
+                return choice
+        raise self.fail(
+            path,
+            f"unknown {what} {text!r} (known: {', '.join(choices)})",
+            text,
+            did_you_mean(text, choices) + f"use one of {', '.join(choices)}",
+        )
+
+    def distribution(self, value: object, path: FieldPath) -> Distribution:
+        return parse_distribution(value, path, fail=self.fail_hook)
 
     def boolean(self, value: object, path: FieldPath) -> bool:
         if isinstance(value, bool):
@@ -577,6 +698,8 @@ class _Reader:
             self.service(item, ("services", index)) for index, item in enumerate(services_value)
         )
         topology = self.topology(top["topology"]) if "topology" in top else Topology()
+        network = self.network(top["network"], topology) if "network" in top else NetworkSettings()
+        traffic = self.traffic(top["traffic"]) if "traffic" in top else ()
         options: dict[str, Any] = {k: v for k, v in top.items() if k.startswith("x-")}
         for key in ("args", "date"):
             if key in text:
@@ -590,6 +713,8 @@ class _Reader:
             topology=topology,
             source=self.file,
             options=options,
+            network=network,
+            traffic=traffic,
         )
 
     def service(self, value: object, path: FieldPath) -> Service:
@@ -628,6 +753,26 @@ class _Reader:
             )
             options[key] = check(data[key], (*path, key))
         options.update((k, v) for k, v in data.items() if k.startswith("x-"))
+        service_time = None
+        if "service_time" in data:
+            service_time = self.distribution(data["service_time"], (*path, "service_time"))
+        threads = None
+        if "threads" in data:
+            threads = self.whole(data["threads"], (*path, "threads"), "threads: 200")
+        cores = None
+        if "cores" in data:
+            cores = self.whole(data["cores"], (*path, "cores"), "cores: 4")
+        queue: int | Unset | None = UNSET
+        if "queue" in data:
+            queue = data["queue"]
+            if queue is not None:
+                queue = self.whole(queue, (*path, "queue"), "queue: 100, or null for unbounded")
+        on_full = None
+        if "on_full" in data:
+            on_full = self.choice(data["on_full"], (*path, "on_full"), ON_FULL, "on_full")
+        dispatch = None
+        if "dispatch" in data:
+            dispatch = self.choice(data["dispatch"], (*path, "dispatch"), DISPATCHES, "dispatch")
         return Service(
             name=name,
             package=package,
@@ -641,6 +786,12 @@ class _Reader:
             process=strings.get("process", ""),
             options=options,
             description=strings.get("description", ""),
+            service_time=service_time,
+            threads=threads,
+            cores=cores,
+            queue=queue,
+            on_full=on_full,
+            dispatch=dispatch,
         )
 
     def dependencies(self, value: object, path: FieldPath) -> tuple[Dependency, ...]:
@@ -670,7 +821,245 @@ class _Reader:
             self.require(data, "service", path, "name the service called, e.g. service: login"),
             (*path, "service"),
         )
-        return Dependency(service, {k: v for k, v in data.items() if k.startswith("x-")})
+        options = {k: v for k, v in data.items() if k.startswith("x-")}
+        return Dependency(service, options, self.call_settings(data, path))
+
+    def call_settings(self, data: dict[str, Any], path: FieldPath) -> CallSettings:
+        if not any(key in data for key in _DEPENDENCY_KEYS[1:]):
+            return DEFAULT_CALLS
+        mode = DEFAULT_CALLS.mode
+        if "mode" in data:
+            mode = self.choice(data["mode"], (*path, "mode"), CALL_MODES, "call mode")
+        numbers = {
+            key: self.number(data[key], (*path, key), example)
+            for key, example in (("probability", "0.5"), ("weight", "2"))
+            if key in data
+        }
+        wholes = {
+            key: self.whole(data[key], (*path, key), example)
+            for key, example in (
+                ("calls", "calls: 3"),
+                ("request_bytes", "request_bytes: 2048"),
+                ("response_bytes", "response_bytes: 65536"),
+            )
+            if key in data
+        }
+        return CallSettings(
+            mode=mode,
+            probability=numbers.get("probability", DEFAULT_CALLS.probability),
+            calls=wholes.get("calls", DEFAULT_CALLS.calls),
+            weight=numbers.get("weight", DEFAULT_CALLS.weight),
+            request_bytes=wholes.get("request_bytes", DEFAULT_CALLS.request_bytes),
+            response_bytes=wholes.get("response_bytes", DEFAULT_CALLS.response_bytes),
+        )
+
+    def network(self, value: object, topology: Topology) -> NetworkSettings:
+        path: FieldPath = ("network",)
+        data = self.mapping(value, path, _NETWORK_KEYS, "the network")
+        defaults = NetworkSettings()
+        seconds = {
+            key: self.number(data[key], (*path, key), f"{key}: {getattr(defaults, key)}")
+            for key in ("same_zone", "cross_zone", "cross_region")
+            if key in data
+        }
+        bandwidth = defaults.bandwidth
+        if "bandwidth" in data:
+            bandwidth = self.number(
+                data["bandwidth"], (*path, "bandwidth"), "bandwidth: 1.25e9 (10 Gbit/s)"
+            )
+        pairs = dict(REGION_PAIR_LATENCY)
+        if "regions" in data:
+            pairs.update(self.region_pairs(data["regions"], (*path, "regions"), topology))
+        return NetworkSettings(
+            same_zone=seconds.get("same_zone", defaults.same_zone),
+            cross_zone=seconds.get("cross_zone", defaults.cross_zone),
+            cross_region=seconds.get("cross_region", defaults.cross_region),
+            region_pairs=pairs,
+            bandwidth=bandwidth,
+        )
+
+    def region_pairs(
+        self, value: object, path: FieldPath, topology: Topology
+    ) -> dict[frozenset[str], float]:
+        example = '"us-east-1/us-west-2": 0.033'
+        if not isinstance(value, dict):
+            raise self.fail(
+                path,
+                f"expected a mapping of region pairs to seconds, got {_show(value)}",
+                value,
+                f"write one pair per line, e.g. {example}",
+            )
+        known = topology.region_names
+        pairs: dict[frozenset[str], float] = {}
+        written: dict[frozenset[str], str] = {}
+        for key, seconds in value.items():
+            where = (*path, str(key))
+            if isinstance(key, str) and key.startswith("x-"):
+                continue
+            names = str(key).split("/")
+            if not isinstance(key, str) or len(names) != 2 or not all(names):
+                raise self.fail(
+                    where,
+                    f"region pair {_show(key)} is not two region names joined by '/'",
+                    key,
+                    f"write the pair as 'region-a/region-b', e.g. {example}",
+                    at_key=True,
+                )
+            for name in names:
+                if name not in known:
+                    raise self.fail(
+                        where,
+                        f"unknown region {name!r} (known: {', '.join(known)})",
+                        name,
+                        did_you_mean(name, known)
+                        + "use region names of the topology (topology.regions)",
+                        at_key=True,
+                    )
+            if names[0] == names[1]:
+                raise self.fail(
+                    where,
+                    f"region pair {key!r} names one region twice",
+                    key,
+                    "set latency inside a region with same_zone and cross_zone",
+                    at_key=True,
+                )
+            pair = frozenset(names)
+            if pair in written:
+                raise self.fail(
+                    where,
+                    f"region pair {key!r} is the same pair as {written[pair]!r}",
+                    key,
+                    "keep one of them; latency is the same both ways",
+                    at_key=True,
+                )
+            written[pair] = key
+            pairs[pair] = self.number(seconds, where, f"{example}")
+        return pairs
+
+    def traffic(self, value: object) -> tuple[TrafficSpec, ...]:
+        if isinstance(value, dict):
+            return (self.traffic_spec(value, ("traffic",)),)
+        if not isinstance(value, list) or not value:
+            raise self.fail(
+                ("traffic",),
+                f"expected a traffic source or a non-empty list of them, got {_show(value)}",
+                value,
+                "write e.g. traffic: {pattern: poisson, rate: 500}; leave traffic out for "
+                "spigo's 100 requests per second, or use rate: 0 for none",
+            )
+        return tuple(self.traffic_spec(item, ("traffic", i)) for i, item in enumerate(value))
+
+    def traffic_spec(self, value: object, path: FieldPath) -> TrafficSpec:
+        data = self.mapping(value, path, _TRAFFIC_KEYS, "a traffic source")
+        pattern = "constant"
+        if "pattern" in data:
+            pattern = self.choice(data["pattern"], (*path, "pattern"), PATTERNS, "pattern")
+        own = _PATTERN_KEYS.get(pattern, ())
+        for key in data:
+            if key in _TRAFFIC_COMMON_KEYS or key in own or key.startswith("x-"):
+                continue
+            owner = next(name for name, keys in _PATTERN_KEYS.items() if key in keys)
+            raise self.fail(
+                (*path, key),
+                f"key {key!r} belongs to pattern {owner}, not {pattern}",
+                key,
+                f"remove it, or write pattern: {owner}, e.g. {_PATTERN_EXAMPLES[owner]}",
+                at_key=True,
+            )
+        for key in _PATTERN_REQUIRED.get(pattern, ()):
+            self.require(
+                data, key, path, f"pattern {pattern} needs {key}, e.g. {_PATTERN_EXAMPLES[pattern]}"
+            )
+        if pattern == "replay" and "rate" in data:
+            raise self.fail(
+                (*path, "rate"),
+                "pattern replay takes its rates from the CSV file, not from rate",
+                data["rate"],
+                "remove rate, or scale the rates in the CSV file",
+                at_key=True,
+            )
+        fields: dict[str, Any] = {"pattern": pattern}
+        if "source" in data:
+            fields["source"] = self.string(data["source"], (*path, "source"))
+        for key, example in (
+            ("rate", "rate: 500"),
+            ("to_rate", "to_rate: 1000"),
+            ("over", "over: 60"),
+            ("start", "start: 10"),
+            ("amplitude", "amplitude: 0.5"),
+            ("period", "period: 86400"),
+            ("peak", "peak: 2000"),
+            ("at", "at: 30"),
+            ("duration", "duration: 5"),
+        ):
+            if key in data:
+                fields[key] = self.number(data[key], (*path, key), example)
+        if "steps" in data:
+            fields["steps"] = self.pairs(data["steps"], (*path, "steps"), "[[60, 500], [120, 100]]")
+        if "csv" in data:
+            fields["csv"] = self.string(data["csv"], (*path, "csv"))
+            fields["points"] = self.replay_points(fields["csv"], (*path, "csv"))
+        if "arrivals" in data:
+            fields["arrivals"] = self.choice(
+                data["arrivals"], (*path, "arrivals"), ARRIVALS, "arrivals"
+            )
+        if "mix" in data:
+            fields["mix"] = self.mix(data["mix"], (*path, "mix"))
+        return TrafficSpec(**fields)
+
+    def pairs(
+        self, value: object, path: FieldPath, example: str
+    ) -> tuple[tuple[float, float], ...]:
+        if not isinstance(value, list) or not value:
+            raise self.fail(
+                path,
+                f"expected a non-empty list of [time, rate] pairs, got {_show(value)}",
+                value,
+                f"write e.g. {example}",
+            )
+        pairs: list[tuple[float, float]] = []
+        for index, item in enumerate(value):
+            where = (*path, index)
+            if not isinstance(item, list) or len(item) != 2:
+                raise self.fail(
+                    where,
+                    f"expected a [time, rate] pair, got {_show(item)}",
+                    item,
+                    f"write each step as [seconds, requests per second], e.g. {example}",
+                )
+            pairs.append(
+                (self.number(item[0], (*where, 0), "60"), self.number(item[1], (*where, 1), "500"))
+            )
+        return tuple(pairs)
+
+    def replay_points(self, name: str, path: FieldPath) -> tuple[tuple[float, float], ...]:
+        csv_path = Path(name)
+        if not csv_path.is_absolute():
+            csv_path = self.folder / csv_path
+        if not csv_path.is_file():
+            raise self.fail(
+                path,
+                f"replay file {str(csv_path)!r} not found",
+                name,
+                "check the path; a relative path starts from the architecture file's folder",
+            )
+        return read_rate_csv(csv_path)
+
+    def mix(self, value: object, path: FieldPath) -> dict[str, float]:
+        data = self.mapping(value, path, REQUEST_KINDS, "the request mix")
+        weights = {
+            kind: self.number(data[kind], (*path, kind), f"{kind}: {DEFAULT_MIX[kind]:g}")
+            for kind in REQUEST_KINDS
+            if kind in data
+        }
+        if not weights:
+            raise self.fail(
+                path,
+                "the request mix names no request kind",
+                value,
+                "give weights for get and put, e.g. mix: {get: 2, put: 1}",
+            )
+        return weights
 
     def topology(self, value: object) -> Topology:
         path: FieldPath = ("topology",)

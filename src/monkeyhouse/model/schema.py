@@ -4,6 +4,9 @@ The native format is a superset of spigo's ``*_arch.json``: every spigo file is 
 file. It adds an optional ``format`` marker, a ``topology`` section, a per-service ``scales``
 flag and ``description``, and dependencies written as objects (``{"service": "cart"}``) next to
 plain service names. Keys beginning with ``x-`` are extensions, allowed everywhere and ignored.
+Time is optional everywhere: per service a service-time distribution and capacity (``threads``,
+``queue``, ``on_full``, ``dispatch``), per dependency object its call settings, and at the top
+level ``network`` and ``traffic`` (see :mod:`monkeyhouse.model.timing`).
 
 The loader (:mod:`monkeyhouse.model.loader`) enforces the same rules with better messages; the
 schema is for editors, other tools and documentation.
@@ -12,6 +15,17 @@ schema is for editors, other tools and documentation.
 from __future__ import annotations
 
 from typing import Any
+
+from monkeyhouse.model.distributions import PERCENTILE_KEYS
+from monkeyhouse.model.timing import (
+    ARRIVALS,
+    CALL_MODES,
+    DISPATCHES,
+    MAX_CALLS,
+    ON_FULL,
+    PATTERNS,
+    REQUEST_KINDS,
+)
 
 #: The ``format`` value of files written for this version of the native format.
 FORMAT_V1 = "monkeyhouse/1"
@@ -22,9 +36,18 @@ SCHEMA_ID = "https://monkeyhouse.dev/schema/architecture-1.json"
 _EXTENSIONS: dict[str, Any] = {"^x-": {"description": "An extension: kept and ignored."}}
 
 _FUTURE = (
-    " Later versions of the format add new optional keys here (service time, capacity, "
-    "timeouts, retries, circuit breakers, versions), so files valid today stay valid."
+    " Later versions of the format add new optional keys here (timeouts, retries, circuit "
+    "breakers, versions), so files valid today stay valid."
 )
+
+#: Keys only one traffic pattern accepts, and which of them it requires.
+_PATTERN_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "ramp": (("to_rate", "over", "start"), ("to_rate", "over")),
+    "step": (("steps",), ("steps",)),
+    "diurnal": (("amplitude", "period"), ()),
+    "spike": (("peak", "at", "duration"), ("peak", "at", "duration")),
+    "replay": (("csv",), ("csv",)),
+}
 
 
 def _string(description: str) -> dict[str, Any]:
@@ -41,6 +64,105 @@ def _name_list(description: str) -> dict[str, Any]:
     }
 
 
+def _number(description: str, *, positive: bool = False, **limits: float) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "number", "description": description}
+    schema["exclusiveMinimum" if positive else "minimum"] = 0
+    schema.update(limits)
+    return schema
+
+
+def _object(
+    properties: dict[str, Any], required: list[str], description: str = ""
+) -> dict[str, Any]:
+    schema: dict[str, Any] = {
+        "type": "object",
+        "properties": properties,
+        "required": required,
+        "patternProperties": _EXTENSIONS,
+        "additionalProperties": False,
+    }
+    if description:
+        schema["description"] = description
+    return schema
+
+
+def _distribution(description: str) -> dict[str, Any]:
+    seconds = _number("Seconds.", positive=True)
+    bin_value = {"type": "number", "minimum": 0}
+    return {
+        "description": description + " In seconds: a number (fixed) or a mapping with one "
+        "distribution: fixed, exponential, lognormal, gamma, histogram or percentiles.",
+        "oneOf": [
+            _number("A fixed time in seconds."),
+            _object({"fixed": _number("A fixed time in seconds.")}, ["fixed"]),
+            _object({"exponential": _object({"mean": seconds}, ["mean"])}, ["exponential"]),
+            _object(
+                {
+                    "lognormal": {
+                        "oneOf": [
+                            _object(
+                                {"median": seconds, "sigma": _number("Log sd.", positive=True)},
+                                ["median", "sigma"],
+                                "By median and the standard deviation of the log.",
+                            ),
+                            _object(
+                                {"mean": seconds, "stddev": seconds},
+                                ["mean", "stddev"],
+                                "By mean and standard deviation.",
+                            ),
+                        ]
+                    }
+                },
+                ["lognormal"],
+            ),
+            _object(
+                {
+                    "gamma": {
+                        **_object(
+                            {
+                                "shape": _number("Shape k.", positive=True),
+                                "mean": seconds,
+                                "scale": seconds,
+                            },
+                            ["shape"],
+                            "Shape and mean, or shape and scale.",
+                        ),
+                        "oneOf": [{"required": ["mean"]}, {"required": ["scale"]}],
+                    }
+                },
+                ["gamma"],
+            ),
+            _object(
+                {
+                    "histogram": {
+                        "type": "array",
+                        "description": "Bins [low, high, weight] in increasing order.",
+                        "minItems": 1,
+                        "items": {
+                            "type": "array",
+                            "prefixItems": [bin_value, bin_value, bin_value],
+                            "minItems": 3,
+                            "maxItems": 3,
+                        },
+                    }
+                },
+                ["histogram"],
+            ),
+            _object(
+                {
+                    "percentiles": _object(
+                        {key: seconds for key in PERCENTILE_KEYS},
+                        ["p50", "p99"],
+                        "A lognormal through p50 and p99 (least squares in log space when "
+                        "p90, p95 or p999 are also given).",
+                    )
+                },
+                ["percentiles"],
+            ),
+        ],
+    }
+
+
 def _dependency() -> dict[str, Any]:
     return {
         "description": "A service this one calls: its name, or an object naming it.",
@@ -52,7 +174,39 @@ def _dependency() -> dict[str, Any]:
             {
                 "type": "object",
                 "description": "A dependency with per-dependency settings." + _FUTURE,
-                "properties": {"service": _string("The name of the service called.")},
+                "properties": {
+                    "service": _string("The name of the service called."),
+                    "mode": {
+                        "enum": list(CALL_MODES),
+                        "default": "sequence",
+                        "description": "Called after the previous call returns, or in parallel.",
+                    },
+                    "probability": _number(
+                        "Share of requests that make this call (default 1).", maximum=1
+                    ),
+                    "calls": {
+                        "type": "integer",
+                        "minimum": 1,
+                        "maximum": MAX_CALLS,
+                        "default": 1,
+                        "description": "Calls per request that makes it.",
+                    },
+                    "weight": _number(
+                        "Share of requests routed here when the caller routes each request "
+                        "to one dependency (default 1).",
+                        positive=True,
+                    ),
+                    "request_bytes": {
+                        "type": "integer",
+                        "minimum": 0,
+                        "description": "Request payload in bytes (default 0).",
+                    },
+                    "response_bytes": {
+                        "type": "integer",
+                        "minimum": 0,
+                        "description": "Response payload in bytes (default 0).",
+                    },
+                },
                 "required": ["service"],
                 "patternProperties": _EXTENSIONS,
                 "additionalProperties": False,
@@ -108,6 +262,36 @@ def _service() -> dict[str, Any]:
             },
             "guesstimateType": _string("spigo: read only by the Guesstimate exporter."),
             "guesstimateValue": _string("spigo: read only by the Guesstimate exporter."),
+            "service_time": _distribution(
+                "Time one request keeps a thread busy (default: the package's)."
+            ),
+            "threads": {
+                "type": "integer",
+                "minimum": 1,
+                "description": "Requests served at once per instance (default: the package's).",
+            },
+            "cores": {
+                "type": "integer",
+                "minimum": 1,
+                "description": "Requests doing their work (service time) at once per instance; "
+                "the rest of a request's time, waiting on calls, needs no core (default: the "
+                "package's).",
+            },
+            "queue": {
+                "type": ["integer", "null"],
+                "minimum": 0,
+                "description": "Requests waiting per instance; null = unbounded (default: the "
+                "package's).",
+            },
+            "on_full": {
+                "enum": list(ON_FULL),
+                "description": "What a full queue does to a new request (default: the package's).",
+            },
+            "dispatch": {
+                "enum": list(DISPATCHES),
+                "description": "route = one dependency per request, fanout = all, tiers = "
+                "staash's tiers, leaf = none (default: the package's).",
+            },
         },
         "required": ["name", "package"],
         "patternProperties": _EXTENSIONS,
@@ -143,6 +327,100 @@ def _topology() -> dict[str, Any]:
     }
 
 
+def _network() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "description": "One-way network latency in seconds, and bandwidth.",
+        "properties": {
+            "same_zone": _number("Within a zone (default 0.0001)."),
+            "cross_zone": _number("Between zones of a region (default 0.0005)."),
+            "cross_region": _number("Between regions not listed in regions (default 0.060)."),
+            "regions": {
+                "type": "object",
+                "description": "Per region pair, 'region-a/region-b': seconds (both ways).",
+                "patternProperties": {
+                    **_EXTENSIONS,
+                    "^[^/]+/[^/]+$": _number("One-way seconds."),
+                },
+                "additionalProperties": False,
+            },
+            "bandwidth": _number("Bytes per second (default 1.25e9, 10 Gbit/s).", positive=True),
+        },
+        "patternProperties": _EXTENSIONS,
+        "additionalProperties": False,
+    }
+
+
+def _traffic_source() -> dict[str, Any]:
+    pair = {
+        "type": "array",
+        "prefixItems": [_number("Seconds."), _number("Requests per second.")],
+        "minItems": 2,
+        "maxItems": 2,
+    }
+    specific = {key for keys, _ in _PATTERN_KEYS.values() for key in keys}
+    rules: list[dict[str, Any]] = []
+    for pattern in PATTERNS:
+        own, required = _PATTERN_KEYS.get(pattern, ((), ()))
+        others = sorted(specific - set(own))
+        then: dict[str, Any] = {"not": {"anyOf": [{"required": [key]} for key in others]}}
+        if required:
+            then["required"] = list(required)
+        if pattern == "replay":
+            then["not"]["anyOf"].append({"required": ["rate"]})
+        condition: dict[str, Any] = {
+            "properties": {"pattern": {"const": pattern}},
+            "required": ["pattern"],
+        }
+        if pattern == "constant":
+            condition = {"anyOf": [condition, {"not": {"required": ["pattern"]}}]}
+        rules.append({"if": condition, "then": then})
+    return {
+        "type": "object",
+        "description": "A traffic source: a rate over simulated time, arrivals and a mix.",
+        "properties": {
+            "source": _string("The service sending requests (default: the last service)."),
+            "pattern": {"enum": list(PATTERNS), "default": "constant"},
+            "rate": _number("Base rate, requests per second (default 100)."),
+            "to_rate": _number("ramp: the rate at the end of the ramp."),
+            "over": _number("ramp: seconds the ramp lasts."),
+            "start": _number("ramp: when the ramp starts (default 0)."),
+            "steps": {
+                "type": "array",
+                "description": "step: [time, rate] pairs in time order.",
+                "minItems": 1,
+                "items": pair,
+            },
+            "amplitude": _number("diurnal: swing as a share of rate (default 0.5).", maximum=1),
+            "period": _number("diurnal: seconds per cycle (default 86400).", positive=True),
+            "peak": _number("spike: the rate during the spike."),
+            "at": _number("spike: when the spike starts."),
+            "duration": _number("spike: how long the spike lasts."),
+            "csv": {
+                "type": "string",
+                "minLength": 1,
+                "description": "replay: CSV file with columns time,rate (relative to the "
+                "architecture file).",
+            },
+            "arrivals": {
+                "enum": list(ARRIVALS),
+                "description": "Default uniform for constant, poisson for the other patterns.",
+            },
+            "mix": {
+                "type": "object",
+                "description": "Request kinds and relative weights (default get 2, put 1).",
+                "properties": {kind: _number(f"Weight of {kind}s.") for kind in REQUEST_KINDS},
+                "minProperties": 1,
+                "patternProperties": _EXTENSIONS,
+                "additionalProperties": False,
+            },
+        },
+        "allOf": rules,
+        "patternProperties": _EXTENSIONS,
+        "additionalProperties": False,
+    }
+
+
 def architecture_schema() -> dict[str, Any]:
     """Return the JSON Schema of the native architecture format (a new dict each call)."""
     return {
@@ -164,6 +442,15 @@ def architecture_schema() -> dict[str, Any]:
             "date": _string("When the file was created (RFC 3339)."),
             "victim": _string("Service chaos monkey removes an instance of; '' = none."),
             "topology": _topology(),
+            "network": _network(),
+            "traffic": {
+                "description": "Traffic sources: one or a list (default: 100 requests per "
+                "second from the last service, two gets per put).",
+                "oneOf": [
+                    _traffic_source(),
+                    {"type": "array", "minItems": 1, "items": _traffic_source()},
+                ],
+            },
             "services": {
                 "type": "array",
                 "description": "The services, in order; the last one is the traffic root.",

@@ -2,18 +2,33 @@
 
 The checks follow spigo's order (duplicate names, unknown packages, unknown dependencies), then
 add what spigo left unchecked: counts and regions in range, the chaos victim, dependency loops
-that would pass requests round forever, and the topology. The first problem found raises an
-:class:`~monkeyhouse.errors.ArchitectureError` naming the file, the field, the value and the fix.
+that would pass requests round forever, the topology, and the ranges of the optional time
+settings (capacity, call settings, network, traffic; :mod:`monkeyhouse.model.timing`). The
+first problem found raises an :class:`~monkeyhouse.errors.ArchitectureError` naming the file,
+the field, the value and the fix.
 """
 
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Iterable, Mapping, Sequence
 
 from monkeyhouse.errors import ArchitectureError
 from monkeyhouse.model.architecture import EUREKA, Architecture, Service, Topology
 from monkeyhouse.model.packages import BUILTIN_PACKAGES, PackageSpec
+from monkeyhouse.model.timing import (
+    ARRIVALS,
+    CALL_MODES,
+    DISPATCHES,
+    MAX_CALLS,
+    ON_FULL,
+    PATTERNS,
+    REQUEST_KINDS,
+    UNSET,
+    NetworkSettings,
+    TrafficSpec,
+)
 
 #: A field path: keys and list indices from the top of the file, e.g. ``("services", 3, "name")``.
 FieldPath = tuple[str | int, ...]
@@ -111,10 +126,14 @@ def validate(
         _check_name(check, index, service, first_index)
         _check_package(check, index, service, packages)
         _check_sizes(check, index, service)
+        _check_capacity(check, index, service)
     _check_dependencies(check, arch.services)
+    _check_calls(check, arch.services)
     _check_victim(check, arch)
     _check_loops(check, arch.services, packages)
     _check_topology(check, arch.topology)
+    _check_network(check, arch.network)
+    _check_traffic(check, arch)
 
 
 def _check_name(check: _Checker, index: int, service: Service, seen: dict[str, int]) -> None:
@@ -327,4 +346,269 @@ def _check_topology(check: _Checker, topology: Topology) -> None:
             fixed,
             "use a number of regions between 1 and the number of region names, or add names "
             "to topology.regions",
+        )
+
+
+def _number_in(
+    check: _Checker,
+    path: FieldPath,
+    value: float,
+    what: str,
+    fix: str,
+    *,
+    low: float = 0.0,
+    high: float = math.inf,
+    low_open: bool = False,
+) -> None:
+    """Raise unless ``value`` is a finite number in ``[low, high]`` (``(low, high]``)."""
+    finite = isinstance(value, int | float) and not isinstance(value, bool)
+    if finite and math.isfinite(value):
+        above = value > low if low_open else value >= low
+        if above and value <= high:
+            return
+    if high < math.inf:
+        bounds = f"between {low:g} and {high:g}"
+    else:
+        bounds = f"more than {low:g}" if low_open else f"{low:g} or more"
+    raise check.fail(path, f"{what} must be {bounds}, got {value!r}", value, fix)
+
+
+def _check_capacity(check: _Checker, index: int, service: Service) -> None:
+    path: FieldPath = ("services", index)
+    if service.threads is not None and not (
+        isinstance(service.threads, int) and service.threads >= 1
+    ):
+        raise check.fail(
+            (*path, "threads"),
+            f"threads must be 1 or more, got {service.threads!r}",
+            service.threads,
+            "give the requests one instance serves at once, e.g. threads: 200, or leave "
+            "threads out for the package default",
+        )
+    if service.cores is not None and not (isinstance(service.cores, int) and service.cores >= 1):
+        raise check.fail(
+            (*path, "cores"),
+            f"cores must be 1 or more, got {service.cores!r}",
+            service.cores,
+            "give the requests one instance works on at once, e.g. cores: 4, or leave cores "
+            "out for the package default",
+        )
+    queue = service.queue
+    if queue is not None and queue is not UNSET and not (isinstance(queue, int) and queue >= 0):
+        raise check.fail(
+            (*path, "queue"),
+            f"queue must be 0 or more, or null for unbounded, got {queue!r}",
+            queue,
+            "use the number of requests that may wait per instance, e.g. queue: 100",
+        )
+    for key, value, choices in (
+        ("on_full", service.on_full, ON_FULL),
+        ("dispatch", service.dispatch, DISPATCHES),
+    ):
+        if value is not None and value not in choices:
+            raise check.fail(
+                (*path, key),
+                f"unknown {key} {value!r} (known: {', '.join(choices)})",
+                value,
+                did_you_mean(str(value), choices) + f"use one of {', '.join(choices)}",
+            )
+
+
+def _check_calls(check: _Checker, services: Sequence[Service]) -> None:
+    for index, service in enumerate(services):
+        for dep_index, dep in enumerate(service.dependencies):
+            path: FieldPath = ("services", index, "dependencies", dep_index)
+            calls = dep.calls
+            if calls.mode not in CALL_MODES:
+                raise check.fail(
+                    (*path, "mode"),
+                    f"unknown call mode {calls.mode!r} (known: {', '.join(CALL_MODES)})",
+                    calls.mode,
+                    did_you_mean(str(calls.mode), CALL_MODES) + "use sequence or parallel",
+                )
+            _number_in(
+                check,
+                (*path, "probability"),
+                calls.probability,
+                "probability",
+                "use a share of requests between 0 and 1, e.g. probability: 0.3",
+                high=1.0,
+            )
+            if not (isinstance(calls.calls, int) and 1 <= calls.calls <= MAX_CALLS):
+                raise check.fail(
+                    (*path, "calls"),
+                    f"calls must be between 1 and {MAX_CALLS}, got {calls.calls!r}",
+                    calls.calls,
+                    "give the calls made per request, e.g. calls: 3; use probability to "
+                    "call on only some requests",
+                )
+            _number_in(
+                check,
+                (*path, "weight"),
+                calls.weight,
+                "weight",
+                "use a positive relative share, e.g. weight: 2; remove the dependency to "
+                "send it nothing",
+                low_open=True,
+            )
+            for key in ("request_bytes", "response_bytes"):
+                size = getattr(calls, key)
+                if not (isinstance(size, int) and size >= 0):
+                    raise check.fail(
+                        (*path, key),
+                        f"{key} must be 0 or more, got {size!r}",
+                        size,
+                        f"give the payload in bytes, e.g. {key}: 2048",
+                    )
+
+
+def _check_network(check: _Checker, network: NetworkSettings) -> None:
+    path: FieldPath = ("network",)
+    for key in ("same_zone", "cross_zone", "cross_region"):
+        _number_in(
+            check,
+            (*path, key),
+            getattr(network, key),
+            key,
+            f"give one-way latency in seconds, e.g. {key}: 0.0005",
+        )
+    for pair, seconds in network.region_pairs.items():
+        _number_in(
+            check,
+            (*path, "regions", "/".join(sorted(pair))),
+            seconds,
+            "a region pair's latency",
+            "give one-way latency in seconds, e.g. 0.033",
+        )
+    _number_in(
+        check,
+        (*path, "bandwidth"),
+        network.bandwidth,
+        "bandwidth",
+        "give bytes per second, e.g. bandwidth: 1.25e9 (10 Gbit/s)",
+        low_open=True,
+    )
+
+
+def _traffic_path(check: _Checker, index: int, count: int) -> FieldPath:
+    """``traffic[i]``, or ``traffic`` when the file wrote a single source as a mapping."""
+    if count == 1 and ("traffic",) in check.positions and ("traffic", 0) not in check.positions:
+        return ("traffic",)
+    return ("traffic", index)
+
+
+def _check_traffic(check: _Checker, arch: Architecture) -> None:
+    names = [service.name for service in arch.services]
+    for index, spec in enumerate(arch.traffic):
+        path = _traffic_path(check, index, len(arch.traffic))
+        if spec.source is not None and spec.source not in names:
+            raise check.fail(
+                (*path, "source"),
+                f"traffic source {spec.source!r} is not a service (known: {name_list(names)})",
+                spec.source,
+                did_you_mean(spec.source, names)
+                + "name the service that sends the requests, or leave source out for the "
+                "last service",
+            )
+        if spec.pattern not in PATTERNS:
+            raise check.fail(
+                (*path, "pattern"),
+                f"unknown pattern {spec.pattern!r} (known: {', '.join(PATTERNS)})",
+                spec.pattern,
+                did_you_mean(str(spec.pattern), PATTERNS) + "use one of the known patterns",
+            )
+        if spec.arrivals is not None and spec.arrivals not in ARRIVALS:
+            raise check.fail(
+                (*path, "arrivals"),
+                f"unknown arrivals {spec.arrivals!r} (known: {', '.join(ARRIVALS)})",
+                spec.arrivals,
+                "use uniform or poisson",
+            )
+        _check_pattern(check, path, spec)
+        _check_mix(check, (*path, "mix"), spec.mix)
+
+
+def _check_pattern(check: _Checker, path: FieldPath, spec: TrafficSpec) -> None:
+    rate_fix = "give requests per second, e.g. 500"
+    seconds_fix = "give simulated seconds from the start of the run, e.g. 60"
+    if spec.pattern != "replay":
+        _number_in(check, (*path, "rate"), spec.rate, "rate", rate_fix)
+    if spec.pattern == "ramp":
+        _number_in(check, (*path, "to_rate"), spec.to_rate, "to_rate", rate_fix)
+        _number_in(check, (*path, "over"), spec.over, "over", seconds_fix)
+        _number_in(check, (*path, "start"), spec.start, "start", seconds_fix)
+    elif spec.pattern == "step":
+        _check_changes(check, (*path, "steps"), spec.steps, "steps")
+    elif spec.pattern == "diurnal":
+        _number_in(
+            check,
+            (*path, "amplitude"),
+            spec.amplitude,
+            "amplitude",
+            "give the swing as a share of rate, e.g. amplitude: 0.5 (from half to 1.5 times)",
+            high=1.0,
+        )
+        _number_in(
+            check,
+            (*path, "period"),
+            spec.period,
+            "period",
+            "give the seconds in a cycle, e.g. period: 86400 (a day)",
+            low_open=True,
+        )
+    elif spec.pattern == "spike":
+        _number_in(check, (*path, "peak"), spec.peak, "peak", rate_fix)
+        _number_in(check, (*path, "at"), spec.at, "at", seconds_fix)
+        _number_in(
+            check,
+            (*path, "duration"),
+            spec.duration,
+            "duration",
+            "give the spike's length in seconds, e.g. duration: 5",
+            low_open=True,
+        )
+    elif spec.pattern == "replay":
+        _check_changes(check, (*path, "csv"), spec.points, "replay points")
+
+
+def _check_changes(
+    check: _Checker, path: FieldPath, changes: Sequence[tuple[float, float]], what: str
+) -> None:
+    if not changes:
+        raise check.fail(
+            path,
+            f"no {what}: the pattern needs at least one (time, rate) pair",
+            [],
+            "give [time, rate] pairs, e.g. [[60, 500], [120, 100]]",
+        )
+    previous = -math.inf
+    for index, (time, rate) in enumerate(changes):
+        _number_in(check, (*path, index, 0), time, "a time", "give seconds, e.g. 60")
+        _number_in(check, (*path, index, 1), rate, "a rate", "give requests per second")
+        if time <= previous:
+            raise check.fail(
+                (*path, index, 0),
+                f"time {time:g} is not after the previous one ({previous:g})",
+                time,
+                "list the pairs in time order, each time once",
+            )
+        previous = time
+
+
+def _check_mix(check: _Checker, path: FieldPath, mix: Mapping[str, float]) -> None:
+    for kind, weight in mix.items():
+        if kind not in REQUEST_KINDS:
+            raise check.fail(
+                (*path, kind),
+                f"unknown request kind {kind!r} (known: {', '.join(REQUEST_KINDS)})",
+                kind,
+                did_you_mean(kind, REQUEST_KINDS) + "use get and put",
+            )
+        _number_in(check, (*path, kind), weight, "a mix weight", "give a relative weight, e.g. 2")
+    if sum(mix.values()) <= 0:
+        raise check.fail(
+            path,
+            "the request mix has no positive weight",
+            dict(mix),
+            "give at least one kind a positive weight, e.g. mix: {get: 2, put: 1}",
         )

@@ -20,8 +20,16 @@ MANIFEST = "run.json"
 GRAPH_JSON = "graph.json"
 GRAPHML = "graph.graphml"
 #: files a run writes; a run into an existing folder removes stale ones first
-OUTPUTS = (MANIFEST, GRAPH_JSON, GRAPHML)
-OUTPUT_PATTERNS = ("graph-services.*", "graph-instances.*", "*.part")
+OUTPUTS = (MANIFEST, GRAPH_JSON, GRAPHML, "summary.json", "metrics.prom", "report.html")
+OUTPUT_PATTERNS = (
+    "graph-services.*",
+    "graph-instances.*",
+    "*.part",
+    "spans.*.json",
+    "*_flow.json",
+    "*_metrics.json",
+    "metrics_*.parquet",
+)
 
 
 def next_run_dir(base: Path, arch: str) -> Path:

@@ -10,19 +10,22 @@ the instances of packages that deregister leave (``done`` entries), as spigo's d
 
 from __future__ import annotations
 
+import functools
 import gc
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, cast
 
-from monkeyhouse.behaviours.context import Context, MessageObserver
+from monkeyhouse.behaviours.context import Context, MessageObserver, SpanObserver
 from monkeyhouse.engine import Environment, RandomStreams
 from monkeyhouse.errors import UsageError
 from monkeyhouse.model.architecture import EUREKA, Architecture
+from monkeyhouse.model.timing import Pattern, TrafficSpec
 from monkeyhouse.patterns.discovery import Discovery
 from monkeyhouse.plugins import behaviours as registered_behaviours
 from monkeyhouse.scenarios.chaos import ChaosMonkey
+from monkeyhouse.scenarios.traffic import TrafficSource
 from monkeyhouse.telemetry.graph import GraphRecorder, GraphSink
 from monkeyhouse.topology.addresses import AddressBook
 from monkeyhouse.topology.deployment import Layout, placements, plan
@@ -41,10 +44,11 @@ class RunOptions:
     reduce: bool = False
     poll: float = 1.0
     chat: float = 0.01
+    rate: float | None = None
+    pattern: str = "constant"
     message_log: bool = False
     step: int = 0
     chaos: bool = True
-    latency: LatencyModel = field(default_factory=LatencyModel)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +63,10 @@ class RunSummary:
     reads: int
     reads_answered: int
     writes: int
+    writes_answered: int
+    errors: int
     mean_response_ms: float
+    max_response_ms: float
     nodes: int
     edges: int
     forgets: int
@@ -91,14 +98,16 @@ class Simulation:
         sinks: list[GraphSink] | None = None,
         *,
         observers: Sequence[MessageObserver] | None = None,
+        span_observers: Sequence[SpanObserver] | None = None,
     ) -> None:
         self.arch = arch
         self.options = options
         self.env = Environment()
         self.streams = RandomStreams(options.seed)
-        self.context = Context(self.env, self.streams, options.latency)
-        for observer in observers or []:
-            self.context.observers.append(observer)
+        self.latency = LatencyModel(arch.network)
+        self.context = Context(self.env, self.streams, self.latency)
+        self.context.observers.extend(observers or [])
+        self.context.span_observers.extend(span_observers or [])
         self.recorder = GraphRecorder(self.env, list(sinks or []), reduce=options.reduce)
         self.context.edge_observer = self.recorder.direct_edge
         self.layout: Layout = plan(arch, options.percent, options.regions)
@@ -106,6 +115,7 @@ class Simulation:
         self.instances: list[Instance] = []
         self.addresses = AddressBook()
         self.chaos: ChaosMonkey | None = None
+        self.traffic: list[TrafficSource] = []
         self.status = "not started"
         self._built = False
         classes = registered_behaviours()
@@ -114,6 +124,7 @@ class Simulation:
             deps = tuple(index[d] for d in spec.dependency_names if d != EUREKA)
             eureka = EUREKA in spec.dependency_names
             runtime = ServiceRuntime(arch.arch, i, spec.name, spec.package, deps, eureka)
+            runtime.spec = spec
             cls = classes.get(spec.package)
             if cls is None:
                 raise UsageError(
@@ -192,8 +203,16 @@ class Simulation:
             self.discovery.expire_later(instance)
         self.recorder.done(instance)
 
-    def run(self, progress: Progress | None = None) -> RunSummary:
-        """Build if needed, run for the duration, shut down and summarize."""
+    def run(
+        self,
+        progress: Progress | None = None,
+        on_built: Callable[[Simulation], object] | None = None,
+    ) -> RunSummary:
+        """Build if needed, run for the duration, shut down and summarize.
+
+        ``on_built`` is called once everything is placed and wired, before time starts (the
+        place for instruments to attach to instances and start their tickers).
+        """
         started = time.perf_counter()
         env = self.env
         duration = self.options.duration
@@ -202,13 +221,15 @@ class Simulation:
             self.discovery.refresh_all()
             for runtime in self.services:
                 runtime.behaviour.launch(self.instances)
+            if on_built is not None:
+                on_built(self)
         except KeyboardInterrupt:
             self.status = "interrupted"
             return self.summary(time.perf_counter() - started)
         self.discovery.start_polling(until=duration)
-        root = self.services[-1]
-        if root.instances:
-            root.behaviour.drive(root.instances[-1], self.options.chat, duration)
+        for runtime in self.services:
+            runtime.behaviour.run_until(duration)
+        self._start_traffic(duration)
         victim = self.arch.victim
         if victim and self.options.chaos and duration > 0:
             runtime = next(s for s in self.services if s.name == victim)
@@ -232,6 +253,44 @@ class Simulation:
         self.status = "complete"
         return self.summary(time.perf_counter() - started)
 
+    def traffic_specs(self) -> tuple[TrafficSpec, ...]:
+        """The architecture's traffic, or spigo's: a constant rate at the root (``-kv chat``)."""
+        options = self.options
+        if options.rate is not None:
+            pattern = cast(Pattern, options.pattern)
+            return (TrafficSpec(source=None, pattern=pattern, rate=options.rate),)
+        if self.arch.traffic:
+            return tuple(self.arch.traffic)
+        return (TrafficSpec(source=None, pattern="constant", rate=1.0 / options.chat),)
+
+    def _start_traffic(self, duration: float) -> None:
+        """One traffic source per spec, each driving its entry point's last instance."""
+        by_name = {s.name: s for s in self.services}
+        for number, spec in enumerate(self.traffic_specs()):
+            runtime = by_name.get(spec.source) if spec.source else self.services[-1]
+            if runtime is None or not runtime.instances:
+                continue
+            behaviour = runtime.behaviour
+            originate = getattr(behaviour, "originate", None)
+            if originate is None:
+                if not self.arch.traffic and self.options.rate is None:
+                    continue  # spigo: only a denominator root turns its chat into traffic
+                raise UsageError(
+                    f"{self.arch.source or self.arch.arch}: traffic[{number}].source: "
+                    f"{runtime.name!r} is a {runtime.package}, which cannot make traffic "
+                    "(make a denominator service the entry point and point it at this one)"
+                )
+            instance = runtime.instances[-1]
+            source = TrafficSource(
+                self.env,
+                spec,
+                self.streams.stream(f"traffic/{number}"),
+                start=0.0,
+                until=duration,
+                emit=functools.partial(originate, instance),
+            )
+            self.traffic.append(source)
+
     def shutdown(self) -> None:
         """End of run: instances of packages that deregister leave, in creation order."""
         for instance in self.instances:
@@ -242,16 +301,30 @@ class Simulation:
 
     def summary(self, wall: float) -> RunSummary:
         """The run's figures."""
-        reads = completed = writes = 0
-        total = 0.0
+        reads = writes = reads_answered = writes_answered = errors = 0
+        total = longest = 0.0
         for runtime in self.services:
             if runtime.package == "denominator":
                 for instance in runtime.instances:
                     state = instance.state
                     reads += state.reads
-                    writes += state.puts
-                    completed += state.completed
+                    writes += state.writes
+                    reads_answered += state.reads_answered
+                    writes_answered += state.writes_answered
+                    errors += state.errors
                     total += state.response_total
+                    longest = max(longest, state.response_max)
+        answered = (
+            reads_answered
+            + writes_answered
+            + errors
+            - sum(
+                i.state.unrouted
+                for s in self.services
+                if s.package == "denominator"
+                for i in s.instances
+            )
+        )
         victims = tuple(i.name for i in self.chaos.killed) if self.chaos else ()
         rec = self.recorder
         return RunSummary(
@@ -261,9 +334,12 @@ class Simulation:
             messages=self.context.delivered,
             lost=self.context.lost,
             reads=reads,
-            reads_answered=completed,
+            reads_answered=reads_answered,
             writes=writes,
-            mean_response_ms=round(1000 * total / completed, 6) if completed else 0.0,
+            writes_answered=writes_answered,
+            errors=errors,
+            mean_response_ms=round(1000 * total / answered, 6) if answered else 0.0,
+            max_response_ms=round(1000 * longest, 6),
             nodes=rec.nodes,
             edges=rec.edges,
             forgets=rec.forgets,

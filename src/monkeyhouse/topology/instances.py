@@ -23,6 +23,7 @@ class ServiceRuntime:
         "instances",
         "name",
         "package",
+        "spec",
         "views",
     )
 
@@ -43,6 +44,8 @@ class ServiceRuntime:
         self.eureka = eureka
         self.instances: list[Instance] = []
         self.behaviour: Any = None
+        #: the model's Service this runs (timing and call settings live there)
+        self.spec: Any = None
         self.views: dict[tuple[str, str | None], tuple[Any, ...]] = {}
 
 
@@ -58,6 +61,7 @@ class Instance:
         "region",
         "service",
         "state",
+        "station",
         "views",
         "zone",
     )
@@ -74,6 +78,8 @@ class Instance:
         self.address = address
         self.alive = True
         self.state: Any = None
+        #: the threads and queue serving requests (None for instances that serve none)
+        self.station: Any = None
         self.views: tuple[Any, ...] = ()
 
     @property
