@@ -171,3 +171,31 @@ def test_message_log_prints_one_line_per_message(tmp_path: Path) -> None:
     assert lines[0].split()[3] == "t1p0s1"
     kinds = {"GetRequest", "GetResponse", "Put", "Replicate"}
     assert {line.split()[4] for line in lines} <= kinds
+
+
+def test_a_dead_instance_refuses_connections_and_callers_hear_it(tmp_path: Path) -> None:
+    """Requests routed to a killed instance before the next poll fail fast (502), never hang."""
+    arch = monkeyhouse.load("netflixoss")
+    spans: list[Span] = []
+    simulation = Simulation(
+        arch, RunOptions(duration=10, seed=3, rate=2000, poll=3.0), span_observers=[spans.append]
+    )
+    summary = simulation.run()
+    refused = [s for s in spans if s.kind == CLIENT and s.error.startswith("502 connection")]
+    assert summary.chaos_victims
+    assert refused, "some requests reached the victim between its death and the next poll"
+    for span in refused:
+        assert span.peer.name == summary.chaos_victims[0]
+        assert 5.0 <= span.start <= 6.0  # killed at 5 s, forgotten at the poll at 6 s
+    # every request is answered or failed except those still in flight at the end
+    done = summary.reads_answered + summary.writes_answered + summary.errors
+    assert summary.reads + summary.writes - done < 100
+    assert summary.errors >= len(refused)
+
+
+def test_cassandra_coordinators_do_not_deadlock_under_load() -> None:
+    """Peers ask each other for keys without taking request threads, so overload degrades."""
+    arch = monkeyhouse.load("netflixoss")
+    summary = Simulation(arch, RunOptions(duration=3, seed=1, rate=15000, chaos=False)).run()
+    answered = summary.reads_answered + summary.writes_answered
+    assert answered > 0.8 * (summary.reads + summary.writes)

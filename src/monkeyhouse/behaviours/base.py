@@ -62,6 +62,7 @@ class Work:
 
     __slots__ = (
         "error",
+        "holds",
         "instance",
         "pending",
         "request",
@@ -84,6 +85,9 @@ class Work:
         self.tier = 0
         self.error = ""
         self.value: Any = ""
+        #: whether the request holds one of the instance's threads (peers' requests inside a
+        #: cluster may not)
+        self.holds = True
 
 
 def sampler(distribution: Any, rng: random.Random) -> Callable[[], float]:
@@ -136,6 +140,9 @@ class Behaviour:
     deregisters: ClassVar[bool] = False
     #: whether instances have threads and a queue (pirates do not)
     serves_requests: ClassVar[bool] = True
+    #: whether a request from a peer of the same service takes one of the request threads
+    #: (False for clusters whose nodes answer each other on an internal stage: Cassandra)
+    peers_hold_threads: ClassVar[bool] = True
 
     def __init__(self, context: Context, service: ServiceRuntime) -> None:
         self.context = context
@@ -228,6 +235,12 @@ class Behaviour:
             )
         station = instance.station
         if station is None:
+            self._begin(work)
+            return
+        if not self.peers_hold_threads and request.sender.service is self.service:
+            # a peer's request inside the cluster is served by the node's internal stage: it
+            # needs a core but no request thread, so coordinators cannot deadlock each other
+            work.holds = False
             self._begin(work)
             return
         if self._fixed_zero:
@@ -336,7 +349,7 @@ class Behaviour:
             server.end = self.env.now
             server.error = error
             context.emit_span(server)
-        if release:
+        if release and work.holds:
             station = instance.station
             if station is not None:
                 following = station.release()

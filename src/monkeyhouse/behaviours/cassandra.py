@@ -35,6 +35,9 @@ class PriamCassandra(Behaviour):
 
     package = "priamCassandra"
     description = "Cassandra node managed by Priam: token ring per zone, cross-zone replication"
+    # a coordinator waits for the key's owner without holding a read thread, and the owner
+    # answers its peers from an internal stage: peers' requests take no request thread
+    peers_hold_threads = False
 
     def __init__(self, context: Context, service: ServiceRuntime) -> None:
         super().__init__(context, service)

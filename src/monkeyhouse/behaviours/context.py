@@ -14,8 +14,8 @@ import random
 from collections.abc import Callable
 from typing import Any
 
-from monkeyhouse.behaviours.messages import Message
-from monkeyhouse.behaviours.spans import Span
+from monkeyhouse.behaviours.messages import GET, PUT, RESPONSE, Message
+from monkeyhouse.behaviours.spans import TARGET_DEAD, Span
 from monkeyhouse.engine import Environment, RandomStreams
 from monkeyhouse.model.architecture import EUREKA
 from monkeyhouse.model.timing import (
@@ -137,11 +137,33 @@ class Context:
         target: Instance = message.target
         if not target.alive:
             self.lost += 1
+            if message.kind in (GET, PUT):
+                self._refuse(message)
             return
         self.delivered += 1
         if self.observers:
             self._observe(message)
         target.service.behaviour.receive(target, message)
+
+    def _refuse(self, request: Message) -> None:
+        """The instance is gone: its host refuses the connection and the caller hears so.
+
+        A terminated instance's address answers with a reset (connection refused), which
+        travels back like any answer; without it callers would hold their threads forever.
+        """
+        response = Message(
+            RESPONSE,
+            request.target,
+            request.reply_to,
+            request.trace,
+            request.parent,
+            request.span,
+            request.key,
+            "",
+            request,
+        )
+        response.error = TARGET_DEAD
+        self.send(response)
 
     def _observe(self, message: Message) -> None:
         now = self.env.now

@@ -22,7 +22,7 @@ SERVER = 2
 REJECTED = "503 queue full"
 NO_ROUTE = "502 no route to a dependency"
 DEPENDENCY_FAILED = "502 dependency failed"
-TARGET_DEAD = "504 no response from a dead instance"
+TARGET_DEAD = "502 connection refused: the instance is gone"
 
 
 class Span:

@@ -50,9 +50,10 @@ def format_summary(summary: RunSummary, out: str) -> str:
         f"  services   {summary.services:>12,}",
         f"  instances  {summary.instances:>12,}",
         f"  messages   {summary.messages:>12,}   ({summary.lost:,} lost to dead instances)",
-        f"  requests   {summary.reads + summary.writes:>12,}   ({summary.reads:,} reads and "
-        f"{summary.writes:,} writes; {summary.reads_answered + summary.writes_answered:,} "
-        f"answered, {summary.errors:,} failed)",
+        f"  requests   {summary.reads + summary.writes:>12,}   "
+        f"({_count(summary.reads, 'read')} and {_count(summary.writes, 'write')}; "
+        f"{summary.reads_answered + summary.writes_answered:,} answered, "
+        f"{summary.errors:,} failed)",
         f"  response   {summary.mean_response_ms:>12.3f} ms on average, "
         f"{summary.max_response_ms:.3f} ms at most",
         f"  graph      {summary.nodes:>12,} nodes, {summary.edges:,} edges, "
@@ -64,3 +65,8 @@ def format_summary(summary: RunSummary, out: str) -> str:
         lines.append(f"  chaos      {', '.join(summary.chaos_victims)} killed at half time")
     lines.append(f"  written to {out}")
     return "\n".join(lines)
+
+
+def _count(number: int, noun: str) -> str:
+    """``1 write``, ``2,000 writes``."""
+    return f"{number:,} {noun}" if number == 1 else f"{number:,} {noun}s"

@@ -23,7 +23,8 @@ p99.99 and max from a per-interval :class:`~monkeyhouse.telemetry.histogram.Hist
 the gauges. Rows are stamped with the interval's end (simulated seconds) and ordered by time,
 then name, so the same run gives the same tables. Totals over the run accumulate as intervals
 close; :meth:`~MetricsCollector.finish` closes the last, partial one. Undefined figures
-(latency of an interval without requests, utilization of an instance without a station) are
+(latency of an interval without requests, utilization of an instance without a station or
+with unbounded cores, such as a load balancer) are
 None in :meth:`~MetricsCollector.tables`.
 
 Memory stays bounded: interval histograms are emptied at every sample, and per-instance time
@@ -48,6 +49,7 @@ from typing import Any, Protocol
 
 from monkeyhouse.behaviours.spans import CLIENT, SERVER, Span
 from monkeyhouse.engine import Environment, Handle
+from monkeyhouse.patterns.queueing import UNBOUNDED
 from monkeyhouse.telemetry.histogram import STANDARD_PERCENTILES, Histogram, HistogramSnapshot
 
 log = logging.getLogger("monkeyhouse")
@@ -726,7 +728,11 @@ class MetricsCollector:
         busy = busy_time - acc.prev_busy
         queue_area = queue_time - acc.prev_queue
         rejected = rejected_total - acc.prev_rejected
-        capacity = threads * elapsed
+        if threads >= UNBOUNDED:
+            # no limit on cores (a load balancer, the DNS): utilization has no meaning
+            busy = capacity = 0.0
+        else:
+            capacity = threads * elapsed
         acc.prev_busy, acc.prev_queue, acc.prev_rejected = busy_time, queue_time, rejected_total
         utilization = _ratio(busy, capacity)
         queue_mean = _ratio(queue_area, elapsed)
