@@ -98,8 +98,12 @@ def test_same_seed_gives_byte_identical_outputs(
     args = [*CASES[case], "--seed", "7"]
     first = run_in(tmp_path / "a", args, monkeypatch)
     second = run_in(tmp_path / "b", args, monkeypatch)
-    assert sorted(p.name for p in first.iterdir()) == sorted(p.name for p in second.iterdir())
-    for name in OUTPUTS:
+    names = sorted(p.name for p in first.iterdir())
+    assert names == sorted(p.name for p in second.iterdir())
+    assert set(OUTPUTS) <= set(names)
+    # every file: graphs, spans in four formats, metrics tables, summary, Prometheus, report
+    assert len(names) >= 15, names
+    for name in names:
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
 
 

@@ -14,12 +14,19 @@ order given; keys are written sorted without spaces, so the same spans give the 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from monkeyhouse.behaviours.spans import CLIENT, SERVER, Span
 from monkeyhouse.exporters.atomicfile import AtomicTextFile
+from monkeyhouse.exporters.spanformat import (
+    HEX4,
+    Quoted,
+    as_list,
+    hex16,
+    microseconds,
+)
 from monkeyhouse.telemetry.spans import EPOCH_NS
 
 #: the file name a run gives this output
@@ -64,84 +71,147 @@ def _peer_tags(peer: Any) -> str:
     )
 
 
+_QUEUE = '{"key":"monkeyhouse.queue_ms","type":"float64","value":'
+_SERVICE = '},{"key":"monkeyhouse.service_ms","type":"float64","value":'
+
+
+def _fragments(span: Span, peers: dict[int, str], quoted: Quoted) -> tuple[str, str, str, bool]:
+    """The fixed text of a span line: name, tags before the times, tags after them, server.
+
+    Everything that depends only on the kind, peer, name and error of a span. Only a server
+    span has times among its tags (queued and working); the others' tags are all in the second.
+    """
+    peer_text = peers.get(id(span.peer))
+    if peer_text is None:
+        peer_text = peers[id(span.peer)] = _peer_tags(span.peer)
+    before: list[str] = []
+    after: list[str] = []
+    if span.error:
+        before.append('{"key":"error","type":"bool","value":true}')
+        after.append(_tag("otel.status_description", span.error))
+    if peer_text:
+        after.append(peer_text)
+    kind_tag = _KIND_TAG.get(span.kind)
+    if kind_tag is not None:
+        after.append(kind_tag)
+    name = quoted[span.name]
+    if span.kind == SERVER:
+        prefix = ",".join(before) + "," if before else ""
+        suffix = "," + ",".join(after) if after else ""
+        return name, prefix + _QUEUE, "}" + suffix, True
+    return name, ",".join(before + after), "", False
+
+
+def _trace_text(
+    trace: int,
+    members: list[int],
+    spans: Sequence[Span],
+    starts: list[int],
+    ends: list[int],
+    cache: dict[tuple[Any, ...], tuple[str, str, str, bool]],
+    processes: dict[int, str],
+    peers: dict[int, str],
+    quoted: Quoted,
+) -> str:
+    """One trace's JSON object (without the separator before it).
+
+    ``members`` are indexes into ``spans`` and their times ``starts`` and ``ends``.
+    """
+    trace_id = hex16(trace)
+    reference = '"}],"spanID":"'
+    local: dict[int, str] = {}
+    hex4 = HEX4
+    lines: list[str] = []
+    append = lines.append
+    for index in members:
+        span = spans[index]
+        start = starts[index]
+        end = ends[index]
+        instance = span.instance
+        process_id = local.get(id(instance))
+        if process_id is None:
+            process_id = local[id(instance)] = f"p{len(local) + 1}"
+            if id(instance) not in processes:
+                processes[id(instance)] = _process(instance)
+        key = (span.kind, span.peer, span.name, span.error)
+        fragments = cache.get(key)
+        if fragments is None:
+            fragments = cache[key] = _fragments(span, peers, quoted)
+        name, tags, suffix, server = fragments
+        if server:
+            queued = span.queued  # mostly none: round(±0.0 * 1e9) / 1e6 is 0.0 either way
+            tags = (
+                f"{tags}{round(queued * 1e9) / 1e6 if queued else 0.0!r}"
+                f"{_SERVICE}{round(span.service * 1e9) / 1e6!r}{suffix}"
+            )
+        parent = span.parent
+        ident = span.span
+        try:
+            references = (
+                f'{{"refType":"CHILD_OF","spanID":"00000000{hex4[parent >> 16]}'
+                f'{hex4[parent & 0xFFFF]}","traceID":"{trace_id}{reference}'
+                if parent
+                else '],"spanID":"'
+            )
+            append(
+                f'{{"duration":{end - start},"logs":[],"operationName":{name},'
+                f'"processID":"{process_id}","references":[{references}'
+                f'00000000{hex4[ident >> 16]}{hex4[ident & 0xFFFF]}","startTime":{start},'
+                f'"tags":[{tags}],"traceID":"{trace_id}","warnings":null}}'
+            )
+        except LookupError:  # an id outside 0 .. 2**32 - 1
+            references = (
+                f'{{"refType":"CHILD_OF","spanID":"{parent:016x}","traceID":"{trace_id}"}}'
+                if parent
+                else ""
+            )
+            append(
+                f'{{"duration":{end - start},"logs":[],"operationName":{name},'
+                f'"processID":"{process_id}","references":[{references}],'
+                f'"spanID":"{ident:016x}","startTime":{start},"tags":[{tags}],'
+                f'"traceID":"{trace_id}","warnings":null}}'
+            )
+    process_text = ",".join(f'"{pid}":{processes[key]}' for key, pid in local.items())
+    return (
+        f'{{"processes":{{{process_text}}},"spans":[\n'
+        + ",\n".join(lines)
+        + f'\n],"traceID":"{trace_id}","warnings":null}}'
+    )
+
+
 def write_jaeger(path: Path, spans: Iterable[Span], *, epoch_ns: int = EPOCH_NS) -> Path:
     """Write ``spans`` to ``path`` as a Jaeger JSON query result, atomically; returns ``path``."""
-    traces: dict[int, list[Span]] = {}
-    for span in spans:
+    spans = as_list(spans)
+    starts, ends = microseconds(spans, epoch_ns)
+    traces: dict[int, list[int]] = {}
+    for index, span in enumerate(spans):
         members = traces.get(span.trace)
         if members is None:
-            traces[span.trace] = [span]
+            traces[span.trace] = [index]
         else:
-            members.append(span)
+            members.append(index)
     processes: dict[int, str] = {}
     peers: dict[int, str] = {}
-    names: dict[str, str] = {}
+    quoted = Quoted()
+    cache: dict[tuple[Any, ...], tuple[str, str, str, bool]] = {}
     target = AtomicTextFile(path)
     try:
         out = target.file
         out.write('{"data":[')
         pieces: list[str] = []
-        for index, trace in enumerate(sorted(traces)):
-            trace_id = f"{trace:016x}"
-            local: dict[int, str] = {}
-            lines: list[str] = []
-            for span in traces[trace]:
-                instance = span.instance
-                key = id(instance)
-                process_id = local.get(key)
-                if process_id is None:
-                    process_id = local[key] = f"p{len(local) + 1}"
-                    if key not in processes:
-                        processes[key] = _process(instance)
-                peer_text = peers.get(id(span.peer))
-                if peer_text is None:
-                    peer_text = peers[id(span.peer)] = _peer_tags(span.peer)
-                name = names.get(span.name)
-                if name is None:
-                    name = names[span.name] = json.dumps(span.name)
-                start = (epoch_ns + round(span.start * 1e9)) // 1000
-                duration = (epoch_ns + round(span.end * 1e9)) // 1000 - start
-                tags: list[str] = []
-                if span.error:
-                    tags.append('{"key":"error","type":"bool","value":true}')
-                if span.kind == SERVER:
-                    tags.append(
-                        '{"key":"monkeyhouse.queue_ms","type":"float64","value":'
-                        f"{round(span.queued * 1e9) / 1e6!r}}}"
-                    )
-                    tags.append(
-                        '{"key":"monkeyhouse.service_ms","type":"float64","value":'
-                        f"{round(span.service * 1e9) / 1e6!r}}}"
-                    )
-                if span.error:
-                    tags.append(_tag("otel.status_description", span.error))
-                if peer_text:
-                    tags.append(peer_text)
-                kind_tag = _KIND_TAG.get(span.kind)
-                if kind_tag is not None:
-                    tags.append(kind_tag)
-                references = ""
-                if span.parent:
-                    references = (
-                        f'{{"refType":"CHILD_OF","spanID":"{span.parent:016x}",'
-                        f'"traceID":"{trace_id}"}}'
-                    )
-                lines.append(
-                    f'{{"duration":{duration},"logs":[],"operationName":{name},'
-                    f'"processID":"{process_id}","references":[{references}],'
-                    f'"spanID":"{span.span:016x}","startTime":{start},"tags":[{",".join(tags)}],'
-                    f'"traceID":"{trace_id}","warnings":null}}'
-                )
-            process_text = ",".join(f'"{pid}":{processes[key]}' for key, pid in local.items())
+        separator = "\n"
+        for trace in sorted(traces):
             pieces.append(
-                f'{"," if index else ""}\n{{"processes":{{{process_text}}},"spans":[\n'
-                + ",\n".join(lines)
-                + f'\n],"traceID":"{trace_id}","warnings":null}}'
+                _trace_text(
+                    trace, traces[trace], spans, starts, ends, cache, processes, peers, quoted
+                )
             )
             if len(pieces) >= _CHUNK:
-                out.write("".join(pieces))
+                out.write(separator + ",\n".join(pieces))
+                separator = ",\n"
                 pieces.clear()
-        out.write("".join(pieces))
+        if pieces:
+            out.write(separator + ",\n".join(pieces))
         out.write(f'\n],"errors":null,"limit":0,"offset":0,"total":{len(traces)}}}\n')
     except BaseException:
         target.abandon()

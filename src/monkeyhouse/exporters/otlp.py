@@ -25,6 +25,7 @@ from typing import Any
 from monkeyhouse.behaviours.spans import CLIENT, SERVER, Span
 from monkeyhouse.errors import MonkeyhouseError
 from monkeyhouse.exporters.atomicfile import AtomicTextFile
+from monkeyhouse.exporters.spanformat import HEX4, Quoted, nanoseconds
 from monkeyhouse.telemetry.spans import EPOCH_NS
 
 #: the file name a run gives this output
@@ -39,7 +40,7 @@ TRACES_PATH = "/v1/traces"
 BATCH_SPANS = 5000
 #: the kind of a span that is neither CLIENT nor SERVER (SPAN_KIND_INTERNAL)
 _INTERNAL = 1
-#: pieces gathered before each write to the file
+#: span lines joined into each piece written to the file
 _CHUNK = 8192
 
 
@@ -81,8 +82,89 @@ def _peer_attributes(peer: Any) -> str:
     )
 
 
+_QUEUE = '{"attributes":[{"key":"monkeyhouse.queue_ms","value":{"doubleValue":'
+_SERVICE = '}},{"key":"monkeyhouse.service_ms","value":{"doubleValue":'
+
+
+def _fragments(span: Span, peers: dict[int, str], quoted: Quoted) -> tuple[str, str, str, bool]:
+    """The fixed text of a span line: before the end time, kind and name, after the start time.
+
+    Everything that depends only on the kind, peer, name and error of a span (and whether it is
+    a server span, whose times come first, before the fixed text).
+    """
+    peer = span.peer
+    peer_text = peers.get(id(peer))
+    if peer_text is None:
+        peer_text = peers[id(peer)] = _peer_attributes(peer)
+    if span.kind == SERVER:
+        before = "}}," + peer_text if peer_text else "}},"
+        kind = SERVER
+    else:
+        before = '{"attributes":[' + peer_text
+        kind = CLIENT if span.kind == CLIENT else _INTERNAL
+    before = before.rstrip(",") + '],"endTimeUnixNano":"'
+    middle = f'","kind":{kind},"name":{quoted[span.name]}'
+    status = f',"status":{{"code":2,"message":{quoted[span.error]}}}' if span.error else ""
+    after = f'"{status},"traceId":"'
+    return before, middle, after, kind == SERVER
+
+
+def _group_lines(
+    members: list[Span],
+    epoch_ns: int,
+    cache: dict[tuple[Any, ...], tuple[str, str, str, bool]],
+    peers: dict[int, str],
+    quoted: Quoted,
+    traces: dict[int, str],
+) -> list[str]:
+    """The span lines of one instance's spans."""
+    starts, ends = nanoseconds(members, epoch_ns)
+    hex4 = HEX4
+    lines: list[str] = []
+    append = lines.append
+    for span, start, end in zip(members, starts, ends, strict=True):
+        key = (span.kind, span.peer, span.name, span.error)
+        fragments = cache.get(key)
+        if fragments is None:
+            fragments = cache[key] = _fragments(span, peers, quoted)
+        before, middle, after, server = fragments
+        trace = span.trace
+        trace_hex = traces.get(trace)
+        if trace_hex is None:
+            trace_hex = traces[trace] = f"{trace:032x}"
+        if server:
+            queued = span.queued  # mostly none: round(±0.0 * 1e9) / 1e6 is 0.0 either way
+            before = (
+                f"{_QUEUE}{round(queued * 1e9) / 1e6 if queued else 0.0!r}"
+                f"{_SERVICE}{round(span.service * 1e9) / 1e6!r}{before}"
+            )
+        ident = span.span
+        parent = span.parent
+        try:
+            if parent:
+                append(
+                    f"{before}{end}{middle}"
+                    f',"parentSpanId":"00000000{hex4[parent >> 16]}{hex4[parent & 0xFFFF]}"'
+                    f',"spanId":"00000000{hex4[ident >> 16]}{hex4[ident & 0xFFFF]}"'
+                    f',"startTimeUnixNano":"{start}{after}{trace_hex}"}}'
+                )
+            else:
+                append(
+                    f"{before}{end}{middle}"
+                    f',"spanId":"00000000{hex4[ident >> 16]}{hex4[ident & 0xFFFF]}"'
+                    f',"startTimeUnixNano":"{start}{after}{trace_hex}"}}'
+                )
+        except LookupError:  # an id outside 0 .. 2**32 - 1
+            parent_text = f',"parentSpanId":"{parent:016x}"' if parent else ""
+            append(
+                f'{before}{end}{middle}{parent_text},"spanId":"{ident:016x}"'
+                f',"startTimeUnixNano":"{start}{after}{trace_hex}"}}'
+            )
+    return lines
+
+
 def _document(spans: Iterable[Span], epoch_ns: int) -> Iterator[str]:
-    """The OTLP/JSON text of ``spans``, in pieces (one per span, plus the framing)."""
+    """The OTLP/JSON text of ``spans``, in pieces (one per instance, plus the framing)."""
     groups: dict[int, tuple[Any, list[Span]]] = {}
     for span in spans:
         group = groups.get(id(span.instance))
@@ -91,46 +173,21 @@ def _document(spans: Iterable[Span], epoch_ns: int) -> Iterator[str]:
         else:
             group[1].append(span)
     peers: dict[int, str] = {}
-    names: dict[str, str] = {}
+    quoted = Quoted()
+    traces: dict[int, str] = {}
     ordered = sorted(groups.values(), key=lambda group: str(group[0].name))
     yield '{"resourceSpans":['
     for index, (instance, members) in enumerate(ordered):
+        cache: dict[tuple[Any, ...], tuple[str, str, str, bool]] = {}
         yield (
             f'{"," if index else ""}\n{{"resource":{_resource(instance)},"scopeSpans":[{{'
-            f'"scope":{{"name":"{SCOPE}"}},"spans":['
+            f'"scope":{{"name":"{SCOPE}"}},"spans":[\n'
         )
-        separator = "\n"
-        for span in members:
-            peer = span.peer
-            peer_text = peers.get(id(peer))
-            if peer_text is None:
-                peer_text = peers[id(peer)] = _peer_attributes(peer)
-            name = names.get(span.name)
-            if name is None:
-                name = names[span.name] = json.dumps(span.name)
-            if span.kind == SERVER:
-                attributes = (
-                    f'{{"key":"monkeyhouse.queue_ms","value":{{"doubleValue":'
-                    f"{round(span.queued * 1e9) / 1e6!r}}}}},"
-                    f'{{"key":"monkeyhouse.service_ms","value":{{"doubleValue":'
-                    f"{round(span.service * 1e9) / 1e6!r}}}}},{peer_text}"
-                )
-                kind = SERVER
-            else:
-                attributes = peer_text
-                kind = CLIENT if span.kind == CLIENT else _INTERNAL
-            parent = f',"parentSpanId":"{span.parent:016x}"' if span.parent else ""
-            status = (
-                f',"status":{{"code":2,"message":{json.dumps(span.error)}}}' if span.error else ""
+        lines = _group_lines(members, epoch_ns, cache, peers, quoted, traces)
+        for start in range(0, len(lines), _CHUNK):
+            yield ",\n".join(lines[start : start + _CHUNK]) + (
+                ",\n" if start + _CHUNK < len(lines) else ""
             )
-            yield (
-                f'{separator}{{"attributes":[{attributes.rstrip(",")}],'
-                f'"endTimeUnixNano":"{epoch_ns + round(span.end * 1e9)}","kind":{kind},'
-                f'"name":{name}{parent},"spanId":"{span.span:016x}",'
-                f'"startTimeUnixNano":"{epoch_ns + round(span.start * 1e9)}"{status},'
-                f'"traceId":"{span.trace:032x}"}}'
-            )
-            separator = ",\n"
         yield "\n]}]}"
     yield "\n]}\n"
 
@@ -144,13 +201,9 @@ def write_otlp(path: Path, spans: Iterable[Span], *, epoch_ns: int = EPOCH_NS) -
     """Write ``spans`` to ``path`` as OTLP/JSON, atomically; returns ``path``."""
     target = AtomicTextFile(path)
     try:
-        pieces: list[str] = []
+        write = target.file.write
         for piece in _document(spans, epoch_ns):
-            pieces.append(piece)
-            if len(pieces) >= _CHUNK:
-                target.file.write("".join(pieces))
-                pieces.clear()
-        target.file.write("".join(pieces))
+            write(piece)
     except BaseException:
         target.abandon()
         raise

@@ -20,12 +20,13 @@ trees).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from monkeyhouse.behaviours.spans import CLIENT, SERVER, Span
 from monkeyhouse.exporters.atomicfile import AtomicTextFile
+from monkeyhouse.exporters.spanformat import as_list, microseconds
 from monkeyhouse.telemetry.spans import EPOCH_NS
 
 #: the port every simulated endpoint listens on (spigo's choice)
@@ -50,79 +51,75 @@ def _endpoint(instance: Any) -> str:
     )
 
 
-def _v1_id(ident: int, servers: dict[int, Span], clients: dict[int, Span]) -> int:
-    """The v1 span our span ``ident`` belongs to (a served call shares its client's id)."""
-    server = servers.get(ident)
-    if server is not None and server.parent in clients:
-        return server.parent
-    return ident
-
-
 def write_spigo_flow(path: Path, spans: Iterable[Span], *, epoch_ns: int = EPOCH_NS) -> Path:
     """Write ``spans`` to ``path`` in spigo's flow format, atomically; returns ``path``."""
-    traces: dict[int, list[Span]] = {}
-    for span in spans:
+    spans = as_list(spans)
+    starts, ends = microseconds(spans, epoch_ns)
+    traces: dict[int, list[int]] = {}
+    for index, span in enumerate(spans):
         members = traces.get(span.trace)
         if members is None:
-            traces[span.trace] = [span]
+            traces[span.trace] = [index]
         else:
-            members.append(span)
+            members.append(index)
     endpoints: dict[int, str] = {}
     names: dict[str, str] = {}
 
     def endpoint(instance: Any) -> str:
+        """The text of an annotation of ``instance`` up to its timestamp."""
         text = endpoints.get(id(instance))
         if text is None:
-            text = endpoints[id(instance)] = _endpoint(instance)
+            text = endpoints[id(instance)] = f'{{"endpoint":{_endpoint(instance)},"timestamp":'
         return text
-
-    def annotation(instance: Any, time: float, value: str) -> str:
-        micros = (epoch_ns + round(time * 1e9)) // 1000
-        return f'{{"endpoint":{endpoint(instance)},"timestamp":{micros},"value":"{value}"}}'
 
     target = AtomicTextFile(path)
     try:
         out = target.file
         out.write("[\n")
         pieces: list[str] = []
-        for index, trace in enumerate(sorted(traces)):
-            members = traces[trace]
-            clients = {s.span: s for s in members if s.kind == CLIENT}
-            servers = {s.span: s for s in members if s.kind == SERVER}
-            answered = {s.parent: s for s in servers.values() if s.parent in clients}
+        for number, trace in enumerate(sorted(traces)):
+            indices = traces[trace]
+            clients: dict[int, int] = {}
+            servers: dict[int, int] = {}
+            for index in indices:
+                span = spans[index]
+                if span.kind == CLIENT:
+                    clients[span.span] = index
+                elif span.kind == SERVER:
+                    servers[span.span] = index
+            answered: dict[int, int] = {}
+            for index in servers.values():
+                parent = spans[index].parent
+                if parent in clients:
+                    answered[parent] = index
 
-            rows: list[tuple[int, int, str, list[str]]] = []
-            for client in clients.values():
-                notes = [annotation(client.instance, client.start, "cs")]
-                server = answered.get(client.span)
-                if server is not None:
-                    notes.append(annotation(server.instance, server.start, "sr"))
-                    notes.append(annotation(server.instance, server.end, "ss"))
-                notes.append(annotation(client.instance, client.end, "cr"))
-                parent = _v1_id(client.parent, servers, clients) if client.parent else 0
-                rows.append((parent, client.span, client.name, notes))
-            for server in servers.values():
+            rows: list[tuple[int, int, str]] = []
+            for ident, index in clients.items():
+                client = spans[index]
+                head = endpoint(client.instance)
+                notes = f'{head}{starts[index]},"value":"cs"}}'
+                served = answered.get(ident)
+                if served is not None:
+                    server_head = endpoint(spans[served].instance)
+                    notes += (
+                        f',{server_head}{starts[served]},"value":"sr"}}'
+                        f',{server_head}{ends[served]},"value":"ss"}}'
+                    )
+                notes += f',{head}{ends[index]},"value":"cr"}}'
+                parent = _v1_id(client.parent, spans, servers, clients) if client.parent else 0
+                rows.append((parent, ident, _row(names, client.name, parent, ident, notes)))
+            for ident, index in servers.items():
+                server = spans[index]
                 if server.parent in clients:
                     continue
-                notes = [
-                    annotation(server.instance, server.start, "sr"),
-                    annotation(server.instance, server.end, "ss"),
-                ]
-                parent = _v1_id(server.parent, servers, clients) if server.parent else 0
-                rows.append((parent, server.span, server.name, notes))
-            rows.sort(key=lambda row: (row[0], row[1]))
-            trace_id = f"{trace:016d}"
-            lines: list[str] = []
-            for parent, ident, operation, notes in rows:
-                name = names.get(operation)
-                if name is None:
-                    name = names[operation] = json.dumps(SPIGO_NAMES.get(operation, operation))
-                parent_text = f',"parentId":"{parent:016d}"' if parent else ""
-                lines.append(
-                    f'{{"traceId":"{trace_id}","name":{name},"id":"{ident:016d}"'
-                    f'{parent_text},"annotations":[{",".join(notes)}]}}\n'
-                )
-            pieces.append((",\n" if index else "") + ",".join(lines))
+                head = endpoint(server.instance)
+                notes = f'{head}{starts[index]},"value":"sr"}},{head}{ends[index]},"value":"ss"}}'
+                parent = _v1_id(server.parent, spans, servers, clients) if server.parent else 0
+                rows.append((parent, ident, _row(names, server.name, parent, ident, notes)))
+            rows.sort()  # by parent, then id (ids are distinct, so the text is never compared)
+            trace_id = f'{{"traceId":"{trace:016d}","name":'
+            lines = [f"{trace_id}{text}" for _, _, text in rows]
+            pieces.append((",\n" if number else "") + ",".join(lines))
             if len(pieces) >= _CHUNK:
                 out.write("".join(pieces))
                 pieces.clear()
@@ -132,3 +129,24 @@ def write_spigo_flow(path: Path, spans: Iterable[Span], *, epoch_ns: int = EPOCH
         target.abandon()
         raise
     return target.close()
+
+
+def _v1_id(
+    ident: int, spans: Sequence[Span], servers: dict[int, int], clients: dict[int, int]
+) -> int:
+    """The v1 span our span ``ident`` belongs to (a served call shares its client's id)."""
+    server = servers.get(ident)
+    if server is not None:
+        parent = spans[server].parent
+        if parent in clients:
+            return parent
+    return ident
+
+
+def _row(names: dict[str, str], operation: str, parent: int, ident: int, notes: str) -> str:
+    """A v1 span's text after its trace id: name, id, parent id and annotations, and newline."""
+    name = names.get(operation)
+    if name is None:
+        name = names[operation] = json.dumps(SPIGO_NAMES.get(operation, operation))
+    parent_text = f',"parentId":"{parent:016d}"' if parent else ""
+    return f'{name},"id":"{ident:016d}"{parent_text},"annotations":[{notes}]}}\n'

@@ -21,6 +21,7 @@ from typing import Any
 
 from monkeyhouse.behaviours.spans import CLIENT, SERVER, Span
 from monkeyhouse.exporters.atomicfile import AtomicTextFile
+from monkeyhouse.exporters.spanformat import HEX4, Quoted, as_list, hex16, microseconds
 from monkeyhouse.telemetry.spans import EPOCH_NS
 
 #: the file name a run gives this output
@@ -49,60 +50,105 @@ def _endpoint(instance: Any) -> str:
     return f'{{{ipv4}"port":{PORT},"serviceName":{service}}}'
 
 
+def _fragments(span: Span, endpoints: dict[int, str], quoted: Quoted) -> tuple[str, str, bool]:
+    """The text of a span line around its parent id: (head, tail, server?).
+
+    ``head`` runs from the kind to the name, ``tail`` from the remote endpoint to the
+    instance tag: everything that depends only on the kind, instance, name, peer and error.
+    """
+    instance = span.instance
+    local = endpoints.get(id(instance))
+    if local is None:
+        local = endpoints[id(instance)] = _endpoint(instance)
+    head = f'{_KINDS.get(span.kind, "")}"localEndpoint":{local},"name":{quoted[span.name.lower()]}'
+    tail = ""
+    peer = span.peer
+    if peer is not None:
+        remote = endpoints.get(id(peer))
+        if remote is None:
+            remote = endpoints[id(peer)] = _endpoint(peer)
+        tail = f',"remoteEndpoint":{remote}'
+    tail += ',"tags":{'
+    if span.error:
+        tail += f'"error":{quoted[span.error]},'
+    tail += f'"monkeyhouse.instance":{quoted[str(instance.name)]}'
+    return head, tail, span.kind == SERVER
+
+
+def _line(span: Span, fragments: tuple[str, str, bool], start: int, duration: int) -> str:
+    """One span's JSON text, formatting ids with ``format`` (any integer)."""
+    head, tail, server = fragments
+    parent = f',"parentId":"{span.parent:016x}"' if span.parent else ""
+    tags = (
+        f',"monkeyhouse.queue_ms":"{span.queued * 1000.0:.3f}"'
+        f',"monkeyhouse.service_ms":"{span.service * 1000.0:.3f}"'
+        if server
+        else ""
+    )
+    return (
+        f'{{"duration":{duration},"id":"{span.span:016x}",{head}{parent}{tail}{tags}}},'
+        f'"timestamp":{start},"traceId":"{span.trace:016x}"}}'
+    )
+
+
 def write_zipkin(path: Path, spans: Iterable[Span], *, epoch_ns: int = EPOCH_NS) -> Path:
     """Write ``spans`` to ``path`` as a Zipkin v2 JSON list, atomically; returns ``path``."""
+    spans = as_list(spans)
+    starts, ends = microseconds(spans, epoch_ns)
     endpoints: dict[int, str] = {}
-    instance_tags: dict[int, str] = {}
-    names: dict[str, str] = {}
+    quoted = Quoted()
+    cache: dict[tuple[Any, ...], tuple[str, str, bool]] = {}
+    traces: dict[int, str] = {}
+    hex4 = HEX4
     target = AtomicTextFile(path)
     try:
         out = target.file
         out.write("[")
         lines: list[str] = []
+        append = lines.append
         separator = "\n"
-        for span in spans:
-            instance = span.instance
-            key = id(instance)
-            local = endpoints.get(key)
-            if local is None:
-                local = endpoints[key] = _endpoint(instance)
-                instance_tags[key] = json.dumps(str(instance.name))
-            peer = span.peer
-            remote = ""
-            if peer is not None:
-                remote_text = endpoints.get(id(peer))
-                if remote_text is None:
-                    remote_text = endpoints[id(peer)] = _endpoint(peer)
-                    instance_tags[id(peer)] = json.dumps(str(peer.name))
-                remote = f',"remoteEndpoint":{remote_text}'
-            name = names.get(span.name)
-            if name is None:
-                name = names[span.name] = json.dumps(span.name.lower())
-            start = (epoch_ns + round(span.start * 1e9)) // 1000
-            duration = (epoch_ns + round(span.end * 1e9)) // 1000 - start
+        for span, start, end in zip(spans, starts, ends, strict=True):
+            key = (span.kind, span.instance, span.name, span.peer, span.error)
+            fragments = cache.get(key)
+            if fragments is None:
+                fragments = cache[key] = _fragments(span, endpoints, quoted)
+            duration = end - start
             if duration < 1:
                 duration = 1
-            tags = ""
-            if span.error:
-                tags = f'"error":{json.dumps(span.error)},'
-            tags += f'"monkeyhouse.instance":{instance_tags[key]}'
-            if span.kind == SERVER:
-                tags += (
-                    f',"monkeyhouse.queue_ms":"{span.queued * 1000.0:.3f}"'
-                    f',"monkeyhouse.service_ms":"{span.service * 1000.0:.3f}"'
-                )
-            parent = f',"parentId":"{span.parent:016x}"' if span.parent else ""
-            lines.append(
-                f'{separator}{{"duration":{duration},"id":"{span.span:016x}",'
-                f'{_KINDS.get(span.kind, "")}"localEndpoint":{local},'
-                f'"name":{name}{parent}{remote},"tags":{{{tags}}},'
-                f'"timestamp":{start},"traceId":"{span.trace:016x}"}}'
-            )
-            separator = ",\n"
+            try:
+                trace = span.trace
+                trace_hex = traces.get(trace)
+                if trace_hex is None:
+                    trace_hex = traces[trace] = hex16(trace)
+                ident = span.span
+                head, tail, server = fragments
+                parent = span.parent
+                if server:
+                    tail = (
+                        f'{tail},"monkeyhouse.queue_ms":"{span.queued * 1000.0:.3f}"'
+                        f',"monkeyhouse.service_ms":"{span.service * 1000.0:.3f}"'
+                    )
+                if parent:
+                    append(
+                        f'{{"duration":{duration},"id":"00000000{hex4[ident >> 16]}'
+                        f'{hex4[ident & 0xFFFF]}",{head},"parentId":"00000000'
+                        f'{hex4[parent >> 16]}{hex4[parent & 0xFFFF]}"{tail}}},'
+                        f'"timestamp":{start},"traceId":"{trace_hex}"}}'
+                    )
+                else:
+                    append(
+                        f'{{"duration":{duration},"id":"00000000{hex4[ident >> 16]}'
+                        f'{hex4[ident & 0xFFFF]}",{head}{tail}}},'
+                        f'"timestamp":{start},"traceId":"{trace_hex}"}}'
+                    )
+            except LookupError:  # an id outside 0 .. 2**32 - 1
+                append(_line(span, fragments, start, duration))
             if len(lines) >= _CHUNK:
-                out.write("".join(lines))
+                out.write(separator + ",\n".join(lines))
+                separator = ",\n"
                 lines.clear()
-        out.write("".join(lines))
+        if lines:
+            out.write(separator + ",\n".join(lines))
         out.write("\n]\n")
     except BaseException:
         target.abandon()
