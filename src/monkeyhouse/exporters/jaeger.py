@@ -24,6 +24,7 @@ from monkeyhouse.exporters.spanformat import (
     HEX4,
     Quoted,
     as_list,
+    group_by_trace,
     hex16,
     microseconds,
 )
@@ -183,13 +184,7 @@ def write_jaeger(path: Path, spans: Iterable[Span], *, epoch_ns: int = EPOCH_NS)
     """Write ``spans`` to ``path`` as a Jaeger JSON query result, atomically; returns ``path``."""
     spans = as_list(spans)
     starts, ends = microseconds(spans, epoch_ns)
-    traces: dict[int, list[int]] = {}
-    for index, span in enumerate(spans):
-        members = traces.get(span.trace)
-        if members is None:
-            traces[span.trace] = [index]
-        else:
-            members.append(index)
+    traces = group_by_trace(spans)
     processes: dict[int, str] = {}
     peers: dict[int, str] = {}
     quoted = Quoted()

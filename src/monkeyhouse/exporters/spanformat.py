@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -87,3 +88,15 @@ class Quoted(dict[str, str]):
     def __missing__(self, text: str) -> str:
         value = self[text] = json.dumps(text)
         return value
+
+
+def group_by_trace(spans: Sequence[Any]) -> dict[int, list[int]]:
+    """Positions of ``spans`` by trace id, traces in order of first appearance."""
+    traces: dict[int, list[int]] = {}
+    for index, span in enumerate(spans):
+        members = traces.get(span.trace)
+        if members is None:
+            traces[span.trace] = [index]
+        else:
+            members.append(index)
+    return traces

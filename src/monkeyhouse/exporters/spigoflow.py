@@ -26,7 +26,7 @@ from typing import Any
 
 from monkeyhouse.behaviours.spans import CLIENT, SERVER, Span
 from monkeyhouse.exporters.atomicfile import AtomicTextFile
-from monkeyhouse.exporters.spanformat import as_list, microseconds
+from monkeyhouse.exporters.spanformat import as_list, group_by_trace, microseconds
 from monkeyhouse.telemetry.spans import EPOCH_NS
 
 #: the port every simulated endpoint listens on (spigo's choice)
@@ -55,13 +55,7 @@ def write_spigo_flow(path: Path, spans: Iterable[Span], *, epoch_ns: int = EPOCH
     """Write ``spans`` to ``path`` in spigo's flow format, atomically; returns ``path``."""
     spans = as_list(spans)
     starts, ends = microseconds(spans, epoch_ns)
-    traces: dict[int, list[int]] = {}
-    for index, span in enumerate(spans):
-        members = traces.get(span.trace)
-        if members is None:
-            traces[span.trace] = [index]
-        else:
-            members.append(index)
+    traces = group_by_trace(spans)
     endpoints: dict[int, str] = {}
     names: dict[str, str] = {}
 

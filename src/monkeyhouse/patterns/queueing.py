@@ -108,6 +108,7 @@ class Station:
         self.completed = 0
 
     def _advance(self) -> None:
+        """Bring the time-weighted integrals up to now (every change calls this first)."""
         now = self.env.now
         elapsed = now - self.last
         if elapsed:
@@ -118,18 +119,9 @@ class Station:
             self.last = now
 
     # -- threads ---------------------------------------------------------------------------
-    # Each method brings the integrals up to now first (``_advance``, inlined: these run four
-    # times per request per instance).
     def arrive(self, job: Any) -> int:
         """A request arrives: STARTED (it holds a thread now), QUEUED or REJECTED."""
-        now = self.env.now
-        elapsed = now - self.last
-        if elapsed:
-            self.busy_time += self.busy * elapsed
-            if self.backlog or self.runnable:  # empty queues add exactly 0.0
-                self.queue_time += (len(self.backlog) + len(self.runnable)) * elapsed
-            self.held_time += self.held * elapsed
-            self.last = now
+        self._advance()
         self.arrivals += 1
         if self.held < self.threads:
             self.held += 1
@@ -142,14 +134,7 @@ class Station:
 
     def release(self) -> Any:
         """A request was answered: the next backlog job (it takes the thread), or None."""
-        now = self.env.now
-        elapsed = now - self.last
-        if elapsed:
-            self.busy_time += self.busy * elapsed
-            if self.backlog or self.runnable:  # empty queues add exactly 0.0
-                self.queue_time += (len(self.backlog) + len(self.runnable)) * elapsed
-            self.held_time += self.held * elapsed
-            self.last = now
+        self._advance()
         self.completed += 1
         if self.backlog:
             return self.backlog.popleft()
@@ -159,14 +144,7 @@ class Station:
     # -- cores -----------------------------------------------------------------------------
     def want_core(self, job: Any) -> bool:
         """True when a core is free for ``job`` now; otherwise it waits in the run queue."""
-        now = self.env.now
-        elapsed = now - self.last
-        if elapsed:
-            self.busy_time += self.busy * elapsed
-            if self.backlog or self.runnable:  # empty queues add exactly 0.0
-                self.queue_time += (len(self.backlog) + len(self.runnable)) * elapsed
-            self.held_time += self.held * elapsed
-            self.last = now
+        self._advance()
         if self.busy < self.cores:
             self.busy += 1
             return True
@@ -175,14 +153,7 @@ class Station:
 
     def free_core(self) -> Any:
         """Work done: the next runnable job (it takes the core), or None."""
-        now = self.env.now
-        elapsed = now - self.last
-        if elapsed:
-            self.busy_time += self.busy * elapsed
-            if self.backlog or self.runnable:  # empty queues add exactly 0.0
-                self.queue_time += (len(self.backlog) + len(self.runnable)) * elapsed
-            self.held_time += self.held * elapsed
-            self.last = now
+        self._advance()
         if self.runnable:
             return self.runnable.popleft()
         self.busy -= 1
@@ -193,14 +164,7 @@ class Station:
 
         One call instead of two on the common path; the same effects as the two in turn.
         """
-        now = self.env.now
-        elapsed = now - self.last
-        if elapsed:
-            self.busy_time += self.busy * elapsed
-            if self.backlog or self.runnable:  # empty queues add exactly 0.0
-                self.queue_time += (len(self.backlog) + len(self.runnable)) * elapsed
-            self.held_time += self.held * elapsed
-            self.last = now
+        self._advance()
         self.arrivals += 1
         if self.held < self.threads:
             self.held += 1
