@@ -97,8 +97,10 @@ class Station:
         self.reject = reject
         self.held = 0
         self.busy = 0
-        self.backlog: deque[Any] = deque()
-        self.runnable: deque[Any] = deque()
+        # the queues are made when first needed: most stations of a big run never queue, and
+        # an empty deque costs more memory than the rest of the station
+        self.backlog: deque[Any] | None = None
+        self.runnable: deque[Any] | None = None
         self.busy_time = 0.0
         self.queue_time = 0.0
         self.held_time = 0.0
@@ -114,9 +116,17 @@ class Station:
         if elapsed:
             self.busy_time += self.busy * elapsed
             if self.backlog or self.runnable:  # empty queues add exactly 0.0
-                self.queue_time += (len(self.backlog) + len(self.runnable)) * elapsed
+                self.queue_time += self._waiting() * elapsed
             self.held_time += self.held * elapsed
             self.last = now
+
+    def _backlog(self) -> int:
+        return len(self.backlog) if self.backlog else 0
+
+    def _waiting(self) -> int:
+        return (len(self.backlog) if self.backlog else 0) + (
+            len(self.runnable) if self.runnable else 0
+        )
 
     # -- threads ---------------------------------------------------------------------------
     def arrive(self, job: Any) -> int:
@@ -126,9 +136,11 @@ class Station:
         if self.held < self.threads:
             self.held += 1
             return STARTED
-        if self.reject and self.limit is not None and len(self.backlog) >= self.limit:
+        if self.reject and self.limit is not None and self._backlog() >= self.limit:
             self.rejected += 1
             return REJECTED
+        if self.backlog is None:
+            self.backlog = deque()
         self.backlog.append(job)
         return QUEUED
 
@@ -148,6 +160,8 @@ class Station:
         if self.busy < self.cores:
             self.busy += 1
             return True
+        if self.runnable is None:
+            self.runnable = deque()
         self.runnable.append(job)
         return False
 
@@ -172,23 +186,27 @@ class Station:
             if self.busy < self.cores:
                 self.busy += 1
                 return WORKING
+            if self.runnable is None:
+                self.runnable = deque()
             self.runnable.append(job)
             return STARTED
-        if self.reject and self.limit is not None and len(self.backlog) >= self.limit:
+        if self.reject and self.limit is not None and self._backlog() >= self.limit:
             self.rejected += 1
             return REJECTED
+        if self.backlog is None:
+            self.backlog = deque()
         self.backlog.append(job)
         return QUEUED
 
     def statistics(self) -> StationStatistics:
         """A snapshot, with the integrals brought up to now."""
         self._advance()
-        waiting = len(self.backlog) + len(self.runnable)
+        waiting = self._waiting()
         return StationStatistics(
             threads=min(self.cores, self.threads),
             busy=self.busy,
             queued=waiting,
-            in_flight=self.held + len(self.backlog),
+            in_flight=self.held + self._backlog(),
             busy_time=self.busy_time,
             queue_time=self.queue_time,
             arrivals=self.arrivals,

@@ -175,6 +175,7 @@ def run_to_folder(
         if telemetry.otlp_url:
             push_otlp(telemetry.otlp_url, otlp_payload(kept, epoch_ns=epoch_ns))
     tables: dict[str, Any] = {}
+    stats: Any = None
     if metrics is not None:
         stats = metrics.statistics()
         tables = metrics.tables()
@@ -209,5 +210,5 @@ def run_to_folder(
         "files": sorted(f.name for f in files),
     }
     files.append(runfolder.write_json_atomic(out / runfolder.MANIFEST, manifest))
-    result_metrics = metrics_summary(metrics.statistics()) if metrics is not None else {}
+    result_metrics = metrics_summary(stats) if metrics is not None else {}
     return RunResult(out, tuple(files), summary, result_metrics)

@@ -32,7 +32,8 @@ series (rows per instance per interval, per-instance latency histograms) are kep
 the number of instances is at most ``instance_limit`` (default 2,000). Above it the instance
 table stays empty and per-instance totals keep counts, errors, mean latency and the gauges but
 no percentiles; if the limit is crossed during a run, the per-instance rows collected so far
-are dropped. Service and edge metrics are always complete.
+are dropped. Above :data:`INSTANCE_TOTALS_LIMIT` instances (100,000) there are no per-instance
+totals either. Service and edge metrics are always complete.
 
 Nothing here may break a run: every entry point catches its own failures, counts them in
 :attr:`MetricsCollector.failures` and logs the first one.
@@ -56,6 +57,9 @@ log = logging.getLogger("monkeyhouse")
 
 #: Default maximum number of instances for which per-instance time series are kept.
 INSTANCE_LIMIT = 2000
+#: Above this many instances, no per-instance totals either (a million rows of totals would
+#: outweigh the simulation itself): services and edges stay complete.
+INSTANCE_TOTALS_LIMIT = 100_000
 #: The target of an edge whose call found no instance to call.
 NO_TARGET = "(none)"
 
@@ -300,7 +304,6 @@ class _InstanceAcc:
     __slots__ = (
         "count",
         "errors",
-        "full_name",
         "hist",
         "in_flight",
         "instance",
@@ -330,19 +333,27 @@ class _InstanceAcc:
         "zone",
     )
 
-    def __init__(self, instance: Any, service: _ServiceAcc, order: int, now: float) -> None:
+    @property
+    def full_name(self) -> str:
+        """The instance's nine-field name (computed when asked: only files need it)."""
+        try:
+            return str(self.instance.full_name)
+        except Exception:
+            return self.name
+
+    def __init__(
+        self, instance: Any, service: _ServiceAcc, order: int, now: float, series: bool = True
+    ) -> None:
         self.instance = instance
         self.order = order
         self.name = str(getattr(instance, "name", f"instance{order}"))
-        try:
-            self.full_name = str(instance.full_name)
-        except Exception:
-            self.full_name = self.name
         self.region = str(getattr(instance, "region", ""))
         self.zone = str(getattr(instance, "zone", ""))
         self.service = service
-        self.hist = Histogram()
-        self.total_hist: Histogram | None = Histogram()
+        # without per-instance series an instance shares its service's interval histogram and
+        # keeps no total one, so a run with a million instances does not hold a million
+        self.hist = Histogram() if series else service.hist
+        self.total_hist: Histogram | None = Histogram() if series else None
         self.count = self.errors = self.total_count = self.total_errors = 0
         self.wait = self.latency = self.total_wait = self.total_latency = 0.0
         self.station: StationLike | None = None
@@ -529,14 +540,13 @@ class MetricsCollector:
         service = getattr(instance, "service", None)
         name = str(getattr(service, "name", service))
         svc = self._service(name)
-        acc = _InstanceAcc(instance, svc, len(self._instances), self.env.now)
+        acc = _InstanceAcc(
+            instance, svc, len(self._instances), self.env.now, series=self._instance_series
+        )
         self._instances[instance] = acc
         svc.instances += 1
         self._dirty = True
-        if not self._instance_series:
-            acc.hist = svc.hist
-            acc.total_hist = None
-        elif len(self._instances) > self.instance_limit:
+        if self._instance_series and len(self._instances) > self.instance_limit:
             self._drop_instance_series()
         return acc
 
@@ -779,28 +789,33 @@ class MetricsCollector:
             )
             for svc in self._sorted_services
         )
-        instances = tuple(
-            InstanceTotals(
-                instance=acc.name,
-                full_name=acc.full_name,
-                service=acc.service.name,
-                region=acc.region,
-                zone=acc.zone,
-                count=acc.total_count,
-                errors=acc.total_errors,
-                throughput=_ratio(acc.total_count, duration),
-                utilization=_ratio(acc.total_busy, acc.total_capacity),
-                queue_mean=_ratio(acc.total_queue_area, acc.total_time),
-                rejected=acc.total_rejected,
-                queue_wait_mean=_ratio(acc.total_wait, acc.total_count),
-                latency_mean=_ratio(acc.total_latency, acc.total_count),
-                last_utilization=acc.last_utilization,
-                last_queue_mean=acc.last_queue_mean,
-                in_flight=acc.in_flight,
-                has_station=acc.station is not None,
-                latency=None if acc.total_hist is None else acc.total_hist.snapshot(),
+        too_many = len(self._instances) > INSTANCE_TOTALS_LIMIT
+        instances = (
+            ()
+            if too_many
+            else tuple(
+                InstanceTotals(
+                    instance=acc.name,
+                    full_name=acc.full_name,
+                    service=acc.service.name,
+                    region=acc.region,
+                    zone=acc.zone,
+                    count=acc.total_count,
+                    errors=acc.total_errors,
+                    throughput=_ratio(acc.total_count, duration),
+                    utilization=_ratio(acc.total_busy, acc.total_capacity),
+                    queue_mean=_ratio(acc.total_queue_area, acc.total_time),
+                    rejected=acc.total_rejected,
+                    queue_wait_mean=_ratio(acc.total_wait, acc.total_count),
+                    latency_mean=_ratio(acc.total_latency, acc.total_count),
+                    last_utilization=acc.last_utilization,
+                    last_queue_mean=acc.last_queue_mean,
+                    in_flight=acc.in_flight,
+                    has_station=acc.station is not None,
+                    latency=None if acc.total_hist is None else acc.total_hist.snapshot(),
+                )
+                for acc in self._sorted_instances
             )
-            for acc in self._sorted_instances
         )
         edges = tuple(
             EdgeTotals(
