@@ -128,6 +128,16 @@ class Station:
             len(self.runnable) if self.runnable else 0
         )
 
+    def _queue_or_reject(self, job: Any) -> int:
+        """No thread is free: the job waits in the backlog, or a full rejecting one refuses it."""
+        if self.reject and self.limit is not None and self._backlog() >= self.limit:
+            self.rejected += 1
+            return REJECTED
+        if self.backlog is None:
+            self.backlog = deque()
+        self.backlog.append(job)
+        return QUEUED
+
     # -- threads ---------------------------------------------------------------------------
     def arrive(self, job: Any) -> int:
         """A request arrives: STARTED (it holds a thread now), QUEUED or REJECTED."""
@@ -136,13 +146,7 @@ class Station:
         if self.held < self.threads:
             self.held += 1
             return STARTED
-        if self.reject and self.limit is not None and self._backlog() >= self.limit:
-            self.rejected += 1
-            return REJECTED
-        if self.backlog is None:
-            self.backlog = deque()
-        self.backlog.append(job)
-        return QUEUED
+        return self._queue_or_reject(job)
 
     def release(self) -> Any:
         """A request was answered: the next backlog job (it takes the thread), or None."""
@@ -190,13 +194,7 @@ class Station:
                 self.runnable = deque()
             self.runnable.append(job)
             return STARTED
-        if self.reject and self.limit is not None and self._backlog() >= self.limit:
-            self.rejected += 1
-            return REJECTED
-        if self.backlog is None:
-            self.backlog = deque()
-        self.backlog.append(job)
-        return QUEUED
+        return self._queue_or_reject(job)
 
     def statistics(self) -> StationStatistics:
         """A snapshot, with the integrals brought up to now."""
