@@ -507,11 +507,15 @@ class Behaviour:
         if target is None:
             self.fail(work, NO_ROUTE)
             return
+        self._pass_on(work, target, index)
+
+    def _pass_on(self, work: Work, target: Instance, index: int) -> None:
+        """Call ``target`` (of dependency ``index``) with ``work``'s request, sized as set."""
         request = work.request
         settings = self.calls[index]
         self.call(
             work,
-            instance,
+            work.instance,
             target,
             request.kind,
             request.key,
@@ -562,23 +566,12 @@ class Behaviour:
         work.step += 1
         instance = work.instance
         views = instance.views
-        request = work.request
         for index in indices:
             target = self.pick(instance, (views[index],))
             if target is None:
                 work.error = NO_ROUTE
                 continue
-            settings = self.calls[index]
-            self.call(
-                work,
-                instance,
-                target,
-                request.kind,
-                request.key,
-                request.value,
-                request_bytes=settings.request_bytes,
-                reply_bytes=settings.response_bytes,
-            )
+            self._pass_on(work, target, index)
         if work.pending == 0:
             self.next_step(work)
 

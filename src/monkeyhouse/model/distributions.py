@@ -485,7 +485,7 @@ class _Parser:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.error(
                 path,
-                f"expected a number, got {_show(value)}",
+                f"expected a number, got {show_value(value)}",
                 value,
                 f"write a number without quotes, e.g. {example}",
             )
@@ -516,7 +516,7 @@ class _Parser:
         if not isinstance(value, dict):
             raise self.error(
                 path,
-                f"expected a mapping for {what}, got {_show(value)}",
+                f"expected a mapping for {what}, got {show_value(value)}",
                 value,
                 f"write {what} as a mapping with keys {', '.join(known)}",
             )
@@ -642,7 +642,7 @@ class _Parser:
         if not isinstance(value, list) or not value:
             raise self.error(
                 path,
-                f"expected a non-empty list of bins, got {_show(value)}",
+                f"expected a non-empty list of bins, got {show_value(value)}",
                 value,
                 fix,
             )
@@ -652,7 +652,7 @@ class _Parser:
             where = (*path, index)
             if not isinstance(item, list) or len(item) != 3:
                 raise self.error(
-                    where, f"expected [low, high, weight], got {_show(item)}", item, fix
+                    where, f"expected [low, high, weight], got {show_value(item)}", item, fix
                 )
             low = self.number(item[0], (*where, 0), positive=False, example="0.001")
             high = self.number(item[1], (*where, 1), positive=False, example="0.002")
@@ -706,7 +706,8 @@ class _Parser:
         return LogNormal.from_quantiles(points)
 
 
-def _show(value: object) -> str:
+def show_value(value: object) -> str:
+    """Show a value as a message does: strings quoted, JSON words for booleans and null."""
     if value is None:
         return "null"
     if isinstance(value, bool):

@@ -41,7 +41,7 @@ from monkeyhouse.model.architecture import (
     Service,
     Topology,
 )
-from monkeyhouse.model.distributions import Distribution, parse_distribution
+from monkeyhouse.model.distributions import Distribution, parse_distribution, show_value
 from monkeyhouse.model.packages import BUILTIN_PACKAGES
 from monkeyhouse.model.schema import FORMAT_V1
 from monkeyhouse.model.timing import (
@@ -494,20 +494,6 @@ def _looks_numeric(text: str) -> bool:
         return False
 
 
-def _show(value: object) -> str:
-    """Show a value as a message does: strings quoted, JSON words for booleans and null."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
 class _Reader:
     """Converts parsed data into the data model, raising positioned errors."""
 
@@ -546,7 +532,7 @@ class _Reader:
         if not isinstance(value, dict):
             raise self.fail(
                 path,
-                f"expected a mapping (keys and values) for {what}, got {_show(value)}",
+                f"expected a mapping (keys and values) for {what}, got {show_value(value)}",
                 value,
                 f"write {what} as a mapping with keys such as {', '.join(known[:3])}",
             )
@@ -554,7 +540,7 @@ class _Reader:
             if not isinstance(key, str):
                 raise self.fail(
                     path,
-                    f"key {_show(key)} is not a string",
+                    f"key {show_value(key)} is not a string",
                     key,
                     'quote the key, e.g. "yes": or "1":',
                 )
@@ -582,7 +568,7 @@ class _Reader:
             return value.isoformat()
         raise self.fail(
             path,
-            f"expected a string, got {_show(value)}",
+            f"expected a string, got {show_value(value)}",
             value,
             "quote the value to make it a string",
         )
@@ -592,7 +578,7 @@ class _Reader:
             return value
         raise self.fail(
             path,
-            f"expected a whole number, got {_show(value)}",
+            f"expected a whole number, got {show_value(value)}",
             value,
             f"write a whole number without quotes, e.g. {example}",
         )
@@ -609,7 +595,7 @@ class _Reader:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.fail(
                 path,
-                f"expected a number, got {_show(value)}",
+                f"expected a number, got {show_value(value)}",
                 value,
                 f"write a number without quotes or units, e.g. {example}",
             )
@@ -641,7 +627,7 @@ class _Reader:
             return value
         raise self.fail(
             path,
-            f"expected true or false, got {_show(value)}",
+            f"expected true or false, got {show_value(value)}",
             value,
             "write true or false without quotes",
         )
@@ -650,7 +636,7 @@ class _Reader:
         if not isinstance(value, list):
             raise self.fail(
                 path,
-                f"expected a list of names, got {_show(value)}",
+                f"expected a list of names, got {show_value(value)}",
                 value,
                 f"write a list, e.g. [{example}]",
             )
@@ -663,7 +649,7 @@ class _Reader:
             raise self.fail(
                 (),
                 f"the file must hold a mapping with keys 'arch' and 'services', "
-                f"got {'nothing' if data is None else _show(data)}",
+                f"got {'nothing' if data is None else show_value(data)}",
                 data,
                 "start the file with the architecture's keys, e.g. arch: and services:",
             )
@@ -690,7 +676,7 @@ class _Reader:
         if not isinstance(services_value, list):
             raise self.fail(
                 ("services",),
-                f"expected a list of services, got {_show(services_value)}",
+                f"expected a list of services, got {show_value(services_value)}",
                 services_value,
                 "write services as a list, one entry per service",
             )
@@ -800,7 +786,7 @@ class _Reader:
         if not isinstance(value, list):
             raise self.fail(
                 path,
-                f"expected a list of service names, got {_show(value)}",
+                f"expected a list of service names, got {show_value(value)}",
                 value,
                 "write dependencies as a list, e.g. dependencies: [login, homepage]",
             )
@@ -812,7 +798,7 @@ class _Reader:
         if not isinstance(value, dict):
             raise self.fail(
                 path,
-                f"expected a service name or a mapping with 'service', got {_show(value)}",
+                f"expected a service name or a mapping with 'service', got {show_value(value)}",
                 value,
                 "write the name of the service called, e.g. login, or {service: login}",
             )
@@ -885,7 +871,7 @@ class _Reader:
         if not isinstance(value, dict):
             raise self.fail(
                 path,
-                f"expected a mapping of region pairs to seconds, got {_show(value)}",
+                f"expected a mapping of region pairs to seconds, got {show_value(value)}",
                 value,
                 f"write one pair per line, e.g. {example}",
             )
@@ -900,7 +886,7 @@ class _Reader:
             if not isinstance(key, str) or len(names) != 2 or not all(names):
                 raise self.fail(
                     where,
-                    f"region pair {_show(key)} is not two region names joined by '/'",
+                    f"region pair {show_value(key)} is not two region names joined by '/'",
                     key,
                     f"write the pair as 'region-a/region-b', e.g. {example}",
                     at_key=True,
@@ -942,7 +928,7 @@ class _Reader:
         if not isinstance(value, list) or not value:
             raise self.fail(
                 ("traffic",),
-                f"expected a traffic source or a non-empty list of them, got {_show(value)}",
+                f"expected a traffic source or a non-empty list of them, got {show_value(value)}",
                 value,
                 "write e.g. traffic: {pattern: poisson, rate: 500}; leave traffic out for "
                 "spigo's 100 requests per second, or use rate: 0 for none",
@@ -1013,7 +999,7 @@ class _Reader:
         if not isinstance(value, list) or not value:
             raise self.fail(
                 path,
-                f"expected a non-empty list of [time, rate] pairs, got {_show(value)}",
+                f"expected a non-empty list of [time, rate] pairs, got {show_value(value)}",
                 value,
                 f"write e.g. {example}",
             )
@@ -1023,7 +1009,7 @@ class _Reader:
             if not isinstance(item, list) or len(item) != 2:
                 raise self.fail(
                     where,
-                    f"expected a [time, rate] pair, got {_show(item)}",
+                    f"expected a [time, rate] pair, got {show_value(item)}",
                     item,
                     f"write each step as [seconds, requests per second], e.g. {example}",
                 )
