@@ -117,6 +117,7 @@ class Simulation:
         self.chaos: ChaosMonkey | None = None
         self.traffic: list[TrafficSource] = []
         self.status = "not started"
+        self._started = time.perf_counter()
         self._built = False
         classes = registered_behaviours()
         index = {s.name: i for i, s in enumerate(arch.services)}
@@ -203,29 +204,24 @@ class Simulation:
             self.discovery.expire_later(instance)
         self.recorder.done(instance)
 
-    def run(
-        self,
-        progress: Progress | None = None,
-        on_built: Callable[[Simulation], object] | None = None,
-    ) -> RunSummary:
-        """Build if needed, run for the duration, shut down and summarize.
+    def start(self, on_built: Callable[[Simulation], object] | None = None) -> None:
+        """Build if needed, wire everything and start time's sources; time stays at 0.
 
         ``on_built`` is called once everything is placed and wired, before time starts (the
-        place for instruments to attach to instances and start their tickers).
+        place for instruments to attach to instances and start their tickers). After
+        ``start``, :meth:`advance` moves time on in steps of the caller's choosing (a paced
+        run, a Chaos Toolkit experiment) and :meth:`finish` ends the run.
         """
-        started = time.perf_counter()
-        env = self.env
+        if self.status != "not started":
+            raise UsageError(f"this simulation has already started (status {self.status})")
+        self._started = time.perf_counter()
         duration = self.options.duration
-        try:
-            self.build()
-            self.discovery.refresh_all()
-            for runtime in self.services:
-                runtime.behaviour.launch(self.instances)
-            if on_built is not None:
-                on_built(self)
-        except KeyboardInterrupt:
-            self.status = "interrupted"
-            return self.summary(time.perf_counter() - started)
+        self.build()
+        self.discovery.refresh_all()
+        for runtime in self.services:
+            runtime.behaviour.launch(self.instances)
+        if on_built is not None:
+            on_built(self)
         self.discovery.start_polling(until=duration)
         for runtime in self.services:
             runtime.behaviour.run_until(duration)
@@ -234,24 +230,44 @@ class Simulation:
         if victim and self.options.chaos and duration > 0:
             runtime = next(s for s in self.services if s.name == victim)
             self.chaos = ChaosMonkey(runtime, self.streams.stream("chaos-monkey"), self.kill)
-            env.schedule(duration / 2, self.chaos.strike)
+            self.env.schedule(duration / 2, self.chaos.strike)
         self.status = "running"
+
+    def advance(self, until: float) -> None:
+        """Run simulated time on to ``until`` (never past the run's duration)."""
+        if self.status != "running":
+            raise UsageError(f"advance needs a running simulation (status {self.status})")
+        self.env.run(until=min(until, self.options.duration))
+
+    def finish(self) -> RunSummary:
+        """End a started run: shut down (instances that deregister leave) and summarize."""
+        gc.unfreeze()
+        if self.status == "running":
+            self.shutdown()
+            self.status = "complete"
+        return self.summary(time.perf_counter() - self._started)
+
+    def run(
+        self,
+        progress: Progress | None = None,
+        on_built: Callable[[Simulation], object] | None = None,
+    ) -> RunSummary:
+        """Start, run for the duration, shut down and summarize (see :meth:`start`)."""
+        duration = self.options.duration
         try:
+            self.start(on_built)
             if progress is None or duration <= 0:
-                env.run(until=duration)
+                self.advance(duration)
             else:
                 steps = 50
                 for k in range(1, steps + 1):
-                    env.run(until=duration * k / steps)
-                    progress(env.now, duration)
+                    self.advance(duration * k / steps)
+                    progress(self.env.now, duration)
         except KeyboardInterrupt:
-            self.status = "interrupted"
-            return self.summary(time.perf_counter() - started)
-        finally:
             gc.unfreeze()
-        self.shutdown()
-        self.status = "complete"
-        return self.summary(time.perf_counter() - started)
+            self.status = "interrupted"
+            return self.summary(time.perf_counter() - self._started)
+        return self.finish()
 
     def traffic_specs(self) -> tuple[TrafficSpec, ...]:
         """The architecture's traffic, or spigo's: a constant rate at the root (``-kv chat``)."""
