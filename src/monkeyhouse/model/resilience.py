@@ -29,12 +29,15 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from random import Random
 from types import MappingProxyType
-from typing import Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
 from monkeyhouse.errors import UsageError
+
+if TYPE_CHECKING:
+    from monkeyhouse.model.architecture import Dependency, Service
 
 
 def _positive(name: str, value: float) -> None:
@@ -484,3 +487,19 @@ PACKAGE_RESILIENCE: Final[Mapping[str, Resilience]] = MappingProxyType(
 def package_resilience(package: str) -> Resilience:
     """The default protection of ``package``'s calls (none for packages not listed)."""
     return PACKAGE_RESILIENCE.get(package, NO_RESILIENCE)
+
+
+def resilience_of(service: Service, dependency: Dependency) -> Resilience:
+    """The protection of ``service``'s calls to ``dependency``.
+
+    The package's defaults, changed by the service's ``resilience`` and then by the
+    dependency's own keys (a part set to ``none`` is switched off).
+    """
+    base = package_resilience(service.package)
+    changes = {**service.resilience, **dependency.resilience}
+    if not changes:
+        return base
+    if changes.get("all") == "none":
+        changes.pop("all")
+        base = NO_RESILIENCE
+    return replace(base, **changes)
