@@ -117,7 +117,7 @@ _HEALTH_SLOT: dict[HystrixEvent, int] = {
 }
 
 
-class _Ring:
+class RollingCounts:
     """Counters in time buckets ``floor(t / width)``, keeping the last ``size`` buckets.
 
     ``totals`` always holds the sum over the buckets ``head - size + 1 .. head``.
@@ -224,10 +224,10 @@ class HystrixBreaker:
         self.force_open = settings.force_open
         self.force_closed = settings.force_closed
         self._rolling_width_ms = settings.rolling_window_ms // settings.rolling_buckets
-        self._rolling = _Ring(settings.rolling_buckets, len(_EVENTS))
+        self._rolling = RollingCounts(settings.rolling_buckets, len(_EVENTS))
         interval = settings.health_snapshot_interval_ms
         self._health_width_ms = interval or self._rolling_width_ms
-        self._health = _Ring(settings.rolling_window_ms // self._health_width_ms, 2)
+        self._health = RollingCounts(settings.rolling_window_ms // self._health_width_ms, 2)
         self._sleep = settings.sleep_window_ms / 1000.0
         self._cumulative = [0] * len(_EVENTS)
         self._open = False
