@@ -659,12 +659,16 @@ class Behaviour:
         work.step += 1
         instance = work.instance
         views = instance.views
+        # hold the step open while its calls go out: a protected call can end at once (short-
+        # circuited, rejected, or served by its fallback) and must not finish the step early
+        work.pending += 1
         for index in indices:
             target = self.pick(instance, (views[index],))
             if target is None:
                 work.error = NO_ROUTE
                 continue
             self._pass_on(work, target, index)
+        work.pending -= 1
         if work.pending == 0:
             self.next_step(work)
 
@@ -699,16 +703,16 @@ class Behaviour:
         self._send_attempt(execution, target)
 
     def _eligible(self, execution: Execution, target: Instance, now: float) -> Instance:
-        """Another pick when ``target`` is ejected (at most 8 draws; then ``target``: panic)."""
+        """A uniform pick among the view's hosts not ejected (``target`` when all are: panic)."""
         outlier = execution.command.outlier
-        view = (execution.work.instance.views[execution.index],)
-        for _ in range(8):
-            other = self.pick(execution.work.instance, view)
-            if other is None:
-                break
-            if outlier is None or not outlier.ejected(other, now):
-                return other  # type: ignore[no-any-return]
-        return target
+        instance = execution.work.instance
+        if outlier is None:
+            return target
+        live = instance.views[execution.index].live
+        hosts = [h for h in live if h is not instance and not outlier.ejected(h, now)]
+        if not hosts:
+            return target  # Envoy's panic routing: every host is ejected, use them anyway
+        return hosts[int(self.rng.random() * len(hosts))]  # type: ignore[no-any-return]
 
     def _send_attempt(self, execution: Execution, target: Instance) -> None:
         now = self.env.now
