@@ -86,7 +86,7 @@ def calls_to(spans: list[Span], service: str) -> list[Span]:
 
 def test_a_timeout_ends_the_attempt_at_exactly_the_timeout(tmp_path: Path) -> None:
     # the leaf takes 0.5 s; app gives it 0.1 s: the root sees 1 ms + 100 ms + 1 ms, an error
-    summary, spans, commands = run(tmp_path, "timeout: 0.1", leaf=0.5)
+    _summary, spans, commands = run(tmp_path, "timeout: 0.1", leaf=0.5)
     answered = roots(spans, 1.8)
     assert len(answered) == 180
     for root in answered:
@@ -104,7 +104,7 @@ def test_a_timeout_ends_the_attempt_at_exactly_the_timeout(tmp_path: Path) -> No
 
 def test_a_static_fallback_answers_in_place_of_the_timed_out_call(tmp_path: Path) -> None:
     keys = "timeout: 0.1, fallback: {kind: static, value: cached}"
-    summary, spans, commands = run(tmp_path, keys, leaf=0.5)
+    _summary, spans, commands = run(tmp_path, keys, leaf=0.5)
     answered = roots(spans, 1.8)
     assert answered and all(not r.error for r in answered)
     assert all(r.duration == pytest.approx(0.102, abs=1e-9) for r in answered)
@@ -120,7 +120,7 @@ def test_the_hystrix_breaker_trips_at_a_snapshot_and_tries_once_per_sleep_window
     # breaker opens at 0.5 s. The first call after 5.5 s (5.501) is the trial; it fails at
     # 5.503, which reopens the breaker; the next trial is the first call after 10.503 (10.511).
     keys = "breaker: hystrix"
-    summary, spans, commands = run(tmp_path, keys, duration=12.0, dead=1)
+    _summary, spans, commands = run(tmp_path, keys, duration=12.0, dead=1)
     starts = sorted(round(c.start, 6) for c in calls_to(spans, "leaf"))
     assert starts[:49] == [round(0.01 * k + 0.001, 6) for k in range(1, 50)]
     assert starts[49:] == [5.501, 10.511]
@@ -136,7 +136,7 @@ def test_a_count_breaker_opens_after_its_window_of_failures(tmp_path: Path) -> N
         "breaker: {kind: count, sliding_window_size: 10, minimum_number_of_calls: 10, "
         "wait_duration_in_open_state: 1.0, permitted_number_of_calls_in_half_open_state: 2}"
     )
-    summary, spans, commands = run(tmp_path, keys, duration=2.5, dead=1)
+    _summary, spans, commands = run(tmp_path, keys, duration=2.5, dead=1)
     starts = sorted(round(c.start, 6) for c in calls_to(spans, "leaf"))
     # ten calls fail (the tenth at 0.103 s) and open it; after 1 s (strictly after 1.103) the
     # next call moves it to half open, which lets two calls try (1.111 and 1.121); the second
@@ -186,7 +186,7 @@ def test_a_20_percent_retry_budget_caps_the_amplification(tmp_path: Path) -> Non
         "budget: {percent: 20, minimum: 3}}"
     )
     # 2,000 requests a second keep hundreds in flight: the minimum of 3 no longer matters
-    summary, spans, commands = run(
+    _summary, spans, commands = run(
         tmp_path, keys, rate=2000, duration=1.0, dead=1, text=CHAIN3, leaf=0.0
     )
     per_trace = attempts_per_request(spans)
@@ -206,7 +206,7 @@ def test_a_semaphore_of_2_admits_2_in_3_when_calls_overlap_3_deep(tmp_path: Path
     # a call holds its permit 27 ms (1 + 25 + 1); one arrives every 10 ms: of three arrivals
     # in a row, the third finds both permits taken
     keys = "bulkhead: {kind: semaphore, size: 2}"
-    summary, spans, commands = run(tmp_path, keys, leaf=0.025, duration=3.0)
+    _summary, _spans, commands = run(tmp_path, keys, leaf=0.025, duration=3.0)
     command = commands["app->leaf"]
     total = command.cumulative["SUCCESS"] + command.cumulative["SEMAPHORE_REJECTED"]
     assert command.cumulative["SEMAPHORE_REJECTED"] == pytest.approx(total / 3, abs=2)
@@ -216,13 +216,13 @@ def test_a_semaphore_of_2_admits_2_in_3_when_calls_overlap_3_deep(tmp_path: Path
 def test_a_thread_pool_queue_holds_calls_until_a_thread_frees(tmp_path: Path) -> None:
     # one thread and one queue place; calls of 7 ms (1 + 5 + 1) every 10 ms never overlap
     keys = "bulkhead: {kind: threadpool, size: 1, queue: 1}"
-    summary, spans, commands = run(tmp_path, keys, leaf=0.005, duration=1.0)
+    _, spans, commands = run(tmp_path, keys, leaf=0.005, duration=1.0)
     command = commands["app->leaf"]
     assert command.cumulative["THREAD_POOL_REJECTED"] == 0
     assert all(r.duration == pytest.approx(0.009) for r in roots(spans, 0.98))
     # calls of 17 ms every 10 ms: the backlog grows, one call runs, one waits in the queue
     # place, and the next is turned away
-    summary, spans, commands = run(tmp_path, keys, leaf=0.015, duration=1.0)
+    _summary, spans, commands = run(tmp_path, keys, leaf=0.015, duration=1.0)
     command = commands["app->leaf"]
     assert command.cumulative["THREAD_POOL_REJECTED"] > 0
     assert command.cumulative["SUCCESS"] > 0
@@ -230,7 +230,7 @@ def test_a_thread_pool_queue_holds_calls_until_a_thread_frees(tmp_path: Path) ->
 
 def test_a_call_fallback_goes_to_another_dependency(tmp_path: Path) -> None:
     keys = "fallback: {kind: call, service: backup}"
-    summary, spans, commands = run(tmp_path, keys, dead=1)
+    _summary, spans, commands = run(tmp_path, keys, dead=1)
     answered = roots(spans, 1.9)
     assert answered and all(not r.error for r in answered)
     # 1 ms to app, 2 ms to be refused, 2 ms to backup and back, 1 ms home
@@ -243,11 +243,11 @@ def test_a_call_fallback_goes_to_another_dependency(tmp_path: Path) -> None:
 def test_a_cache_fallback_serves_the_last_good_answer_for_the_key(tmp_path: Path) -> None:
     # every read is of the fixed key "why?": once one read succeeded, failures are served
     keys = "fallback: {kind: cache}"
-    summary, spans, commands = run(tmp_path, keys, dead=1)
+    _, spans, commands = run(tmp_path, keys, dead=1)
     command = commands["app->leaf"]
     assert command.cumulative["FALLBACK_FAILURE"] == command.cumulative["FAILURE"] > 0
     # four leaves: app's zone (zoneA) has leaf00 (dead) and leaf03
-    summary, spans, commands = run(tmp_path, keys, leaves=4, dead=1)
+    _summary, spans, commands = run(tmp_path, keys, leaves=4, dead=1)
     command = commands["app->leaf"]
     assert command.cumulative["SUCCESS"] > 0
     first_success = min(s.end for s in calls_to(spans, "leaf") if not s.error and s.kind == CLIENT)
@@ -257,7 +257,7 @@ def test_a_cache_fallback_serves_the_last_good_answer_for_the_key(tmp_path: Path
 
 def test_outlier_ejection_stops_picking_a_failing_host_after_5_errors(tmp_path: Path) -> None:
     keys = "outlier: envoy"
-    summary, spans, commands = run(tmp_path, keys, leaves=4, dead=1, duration=5.0)
+    _summary, spans, _commands = run(tmp_path, keys, leaves=4, dead=1, duration=5.0)
     refused = [s for s in calls_to(spans, "leaf") if s.error]
     # consecutive-5xx: the fifth failure ejects it for 30 s; no call reaches it again
     assert len(refused) == 5
@@ -265,6 +265,6 @@ def test_outlier_ejection_stops_picking_a_failing_host_after_5_errors(tmp_path: 
 
 
 def test_unprotected_edges_cost_no_command(tmp_path: Path) -> None:
-    summary, spans, commands = run(tmp_path, "mode: sequence")
+    summary, _spans, commands = run(tmp_path, "mode: sequence")
     assert commands == {}
     assert summary.reads_answered > 0
