@@ -225,8 +225,14 @@ class Behaviour:
 
     @staticmethod
     def _command_groups(context: Context, service: ServiceRuntime) -> list[CommandGroup | None]:
-        """A command group per protected dependency (None where calls go unprotected)."""
+        """A command group per protected dependency (None where calls go unprotected).
+
+        Storage tiers (staash's dispatch ``tiers``) are read and written without protection:
+        their calls try the next tier on a miss, which a command does not model yet.
+        """
         spec = service.spec
+        if context.timing_of(service).dispatch == "tiers":
+            return [None for d in spec.dependencies if d.service != EUREKA]
         settings = context.resilience_of(service)
         names = [d.service for d in spec.dependencies if d.service != EUREKA]
         groups: list[CommandGroup | None] = []
