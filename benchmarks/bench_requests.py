@@ -15,6 +15,9 @@ best of ``--repeat`` runs is reported):
   ample capacity, constant arrivals well inside capacity (architecture below). Simulated
   requests per wall second = requests answered at the denominator / wall seconds of the
   simulation alone (building the instances excluded), with telemetry off.
+- ``5hop-unprotected``: the same path with every call unprotected (``--no-resilience``): the
+  cost of the package defaults' protection (zuul, karyon and staash wrap their calls in a
+  Hystrix command: a timeout timer, the breaker's bookkeeping and a pool per call).
 - ``5hop+telemetry``: the same with the span collector and the metrics collector attached (as a
   run folder's instruments are); export not included.
 - ``engine-floor``: the engine alone, with the 5-hop run's event count: each request is a chain
@@ -114,14 +117,16 @@ def _answered(sim: Any) -> tuple[int, int]:
     return done, errors
 
 
-def run_five_hop(telemetry: bool, rate: float, seconds: float, profile: str = "") -> dict[str, Any]:
+def run_five_hop(
+    telemetry: bool, rate: float, seconds: float, profile: str = "", protected: bool = True
+) -> dict[str, Any]:
     """One 5-hop run in this interpreter: requests answered per wall second of simulation."""
     from monkeyhouse.scenarios.simulation import RunOptions, Simulation
     from monkeyhouse.telemetry.metrics import MetricsCollector
     from monkeyhouse.telemetry.spans import SpanCollector
 
     arch = _five_hop_arch(rate)
-    options = RunOptions(duration=seconds, seed=1, chaos=False)
+    options = RunOptions(duration=seconds, seed=1, chaos=False, resilience=protected)
     spans = SpanCollector(1.0, seed=1, limit=None) if telemetry else None
     sim = Simulation(arch, options, [], span_observers=[spans.on_span] if spans else [])
     metrics = None
@@ -153,7 +158,7 @@ def run_five_hop(telemetry: bool, rate: float, seconds: float, profile: str = ""
         metrics.finish()
     done, errors = _answered(sim)
     return {
-        "workload": "5hop+telemetry" if telemetry else "5hop",
+        "workload": "5hop+telemetry" if telemetry else "5hop" if protected else "5hop-unprotected",
         "requests": done,
         "errors": errors,
         "events": sim.env.events_processed,
@@ -298,7 +303,13 @@ def child(args: argparse.Namespace) -> None:
     elif args.child == "engine-floor":
         result = run_engine_floor(args.rate, args.seconds)
     else:
-        result = run_five_hop(args.child == "5hop+telemetry", args.rate, args.seconds, args.profile)
+        result = run_five_hop(
+            args.child == "5hop+telemetry",
+            args.rate,
+            args.seconds,
+            args.profile,
+            protected=args.child != "5hop-unprotected",
+        )
     print(json.dumps(result))
 
 
@@ -373,14 +384,22 @@ def main() -> None:
     parser.add_argument("--netflix-seconds", type=float, default=NETFLIX_SECONDS)
     parser.add_argument("--repeat", type=int, default=3, help="runs per 5-hop workload")
     parser.add_argument(
-        "--only", choices=("netflixoss", "5hop", "5hop+telemetry", "engine-floor"), action="append"
+        "--only",
+        choices=("netflixoss", "5hop", "5hop-unprotected", "5hop+telemetry", "engine-floor"),
+        action="append",
     )
     parser.add_argument("--profile", default="", help="write a cProfile of the 5-hop run here")
     args = parser.parse_args()
     if args.child:
         child(args)
         return
-    workloads = args.only or ["engine-floor", "5hop", "5hop+telemetry", "netflixoss"]
+    workloads = args.only or [
+        "engine-floor",
+        "5hop",
+        "5hop-unprotected",
+        "5hop+telemetry",
+        "netflixoss",
+    ]
     print(
         f"Python {sys.version.split()[0]}; 5-hop: {args.rate:,.0f} requests/s for "
         f"{args.seconds:g} s; netflixoss: {args.netflix_rate:,.0f} requests/s for "
