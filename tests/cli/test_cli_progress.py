@@ -42,3 +42,18 @@ def test_progress_line_draws_the_share_done() -> None:
     assert "[" + "#" * 15 + "." * 15 + "]" in stream.getvalue()
     line.finish()
     assert stream.getvalue().endswith("\n")
+
+
+def test_the_summary_counts_what_protection_did(tmp_path: Path) -> None:
+    # Chaos Monkey kills a homepage instance at 10 s; zuul retries refused connections once
+    out = io.StringIO()
+    args = ["run", "-a", "netflixoss", "-d", "20", "--rate", "500", "--out", str(tmp_path / "r")]
+    assert main(args, out, io.StringIO()) == 0
+    line = next(x for x in out.getvalue().splitlines() if x.startswith("  protection"))
+    assert " 4 protected edges: " in line
+    retries = int(line.split("protected edges: ")[1].split(" retries")[0].replace(",", ""))
+    assert retries > 0
+    out = io.StringIO()
+    args += ["--no-resilience"]
+    assert main(args, out, io.StringIO()) == 0
+    assert "  protection" not in out.getvalue()

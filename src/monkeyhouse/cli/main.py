@@ -386,7 +386,8 @@ def cmd_run(args: argparse.Namespace, argv: Sequence[str], out: TextIO, err: Tex
     if progress is not None:
         progress.finish()
     if not args.quiet:
-        out.write(format_summary(result.summary, str(target)) + "\n")
+        commands = result.metrics.get("commands")
+        out.write(format_summary(result.summary, str(target), commands) + "\n")
     return 0 if result.summary.status == "complete" else 130
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from typing import TextIO
+from collections.abc import Mapping
+from typing import Any, TextIO
 
 from monkeyhouse.scenarios.simulation import RunSummary
 
@@ -42,8 +43,14 @@ class ProgressLine:
             self.stream.flush()
 
 
-def format_summary(summary: RunSummary, out: str) -> str:
-    """The end-of-run summary, a few aligned lines."""
+def format_summary(
+    summary: RunSummary, out: str, commands: Mapping[str, Mapping[str, Any]] | None = None
+) -> str:
+    """The end-of-run summary, a few aligned lines.
+
+    ``commands`` (summary.json's per-command totals) adds a line on the protected calls: how
+    many timed out, were short-circuited or rejected, and how many fallbacks answered.
+    """
     rate = summary.events / summary.wall_seconds if summary.wall_seconds > 0 else 0.0
     lines = [
         f"{summary.arch}: {summary.status}",
@@ -61,10 +68,29 @@ def format_summary(summary: RunSummary, out: str) -> str:
         f"  time       {summary.simulated_seconds:>12.3f} s simulated in "
         f"{summary.wall_seconds:.3f} s wall ({rate:,.0f} events/s)",
     ]
+    if commands:
+        total = {key: sum(int(c.get(key, 0)) for c in commands.values()) for key in _SHOWN}
+        opened = sum(1 for c in commands.values() if c.get("open_at_end"))
+        lines.append(
+            f"  protection {len(commands):>12,} protected edges: "
+            + ", ".join(f"{total[key]:,} {label}" for key, label in _SHOWN.items())
+            + f"; breakers open at the end on {opened:,}"
+        )
     if summary.chaos_victims:
         lines.append(f"  chaos      {', '.join(summary.chaos_victims)} killed at half time")
     lines.append(f"  written to {out}")
     return "\n".join(lines)
+
+
+#: the per-command totals the summary line shows, and their words
+_SHOWN = {
+    "retries": "retries",
+    "timeout": "timed out",
+    "short_circuited": "short-circuited",
+    "thread_pool_rejected": "rejected by pools",
+    "semaphore_rejected": "by semaphores",
+    "fallback_success": "fallbacks served",
+}
 
 
 def _count(number: int, noun: str) -> str:
