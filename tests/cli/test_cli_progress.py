@@ -45,9 +45,11 @@ def test_progress_line_draws_the_share_done() -> None:
 
 
 def test_the_summary_counts_what_protection_did(tmp_path: Path) -> None:
-    # Chaos Monkey kills a homepage instance at 10 s; zuul retries refused connections once
+    # Chaos Monkey kills a homepage instance at 10 s; clients poll every 3 s, so until 12 s
+    # some calls are refused, and zuul retries refused connections once
     out = io.StringIO()
-    args = ["run", "-a", "netflixoss", "-d", "20", "--rate", "500", "--out", str(tmp_path / "r")]
+    args = ["run", "-a", "netflixoss", "-d", "20", "-u", "3s", "--rate", "500"]
+    args += ["--out", str(tmp_path / "r")]
     assert main(args, out, io.StringIO()) == 0
     line = next(x for x in out.getvalue().splitlines() if x.startswith("  protection"))
     assert " 4 protected edges: " in line
