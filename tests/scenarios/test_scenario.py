@@ -117,3 +117,26 @@ def test_validate_and_schema_know_scenarios() -> None:
     out = io.StringIO()
     assert main(["schema", "--scenario"], out=out) == 0
     assert json.loads(out.getvalue())["title"] == "monkeyhouse scenario"
+
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "chaos.md"
+
+
+def blocks(language: str) -> list[str]:
+    text = DOCS.read_text(encoding="utf-8")
+    return [part.split("```", 1)[0] for part in text.split(f"```{language}\n")[1:]]
+
+
+def test_the_docs_show_the_bundled_scenario() -> None:
+    import yaml
+
+    [shown] = blocks("yaml")
+    assert yaml.safe_load(shown) == yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+
+
+def test_the_docs_python_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    [code] = blocks("python")
+    exec(compile(code, str(DOCS), "exec"), {})
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[:2] == ["10.0", "chaos-monkey"]
+    assert any("dns-failover" in line for line in lines)
