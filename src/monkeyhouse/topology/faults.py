@@ -25,7 +25,6 @@ import random
 from typing import Final
 
 from monkeyhouse.topology.instances import Instance
-from monkeyhouse.topology.names import ANY
 
 #: The error a request turned into a failure by latency monkey answers with.
 INJECTED_ERROR: Final = "503 service unavailable: injected by latency monkey"
@@ -156,11 +155,3 @@ class NetworkFaults:
         if extra == 0.0 and not error:
             return UNTOUCHED
         return extra, error
-
-
-def parse_place(text: str) -> Side:
-    """Read ``region`` or ``region/zone`` (e.g. ``us-east-1/zoneA``) as a :class:`Side`."""
-    region, _, zone = text.partition("/")
-    if not region or (zone == "" and text.endswith("/")) or "/" in zone or ANY in (region, zone):
-        raise ValueError(f"{text!r} is not 'region' or 'region/zone'")
-    return Side(region, zone or None)
