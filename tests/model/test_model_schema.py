@@ -46,7 +46,7 @@ def test_descriptions_promise_forward_compatibility() -> None:
     service = schema["properties"]["services"]["items"]
     dependency_object = service["properties"]["dependencies"]["items"]["oneOf"][1]
     for part in (schema, service, dependency_object):
-        assert "timeouts" in part["description"]
+        assert "versions" in part["description"]
         assert "optional keys" in part["description"]
 
 

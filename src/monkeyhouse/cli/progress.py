@@ -70,27 +70,32 @@ def format_summary(
     ]
     if commands:
         total = {key: sum(int(c.get(key, 0)) for c in commands.values()) for key in _SHOWN}
+        total["rejected"] = total.pop("thread_pool_rejected") + total.pop("semaphore_rejected")
         opened = sum(1 for c in commands.values() if c.get("open_at_end"))
         lines.append(
-            f"  protection {len(commands):>12,} protected edges: "
-            + ", ".join(f"{total[key]:,} {label}" for key, label in _SHOWN.items())
-            + f"; breakers open at the end on {opened:,}"
+            f"  protection {len(commands):>12,} edges: {total['retries']:,} retries, "
+            f"{total['timeout']:,} timeouts, {total['short_circuited']:,} short-circuited, "
+            f"{total['rejected']:,} rejected, {total['fallback_success']:,} fallbacks, "
+            f"{opened:,} with open breakers"
         )
-    if summary.chaos_victims:
-        lines.append(f"  chaos      {', '.join(summary.chaos_victims)} killed at half time")
+    victims = summary.chaos_victims
+    if len(victims) == 1:
+        lines.append(f"  chaos      {victims[0]} killed at half time")
+    elif victims:
+        lines.append(f"  chaos      {len(victims):,} instances killed (see chaos.json)")
     lines.append(f"  written to {out}")
     return "\n".join(lines)
 
 
-#: the per-command totals the summary line shows, and their words
-_SHOWN = {
-    "retries": "retries",
-    "timeout": "timed out",
-    "short_circuited": "short-circuited",
-    "thread_pool_rejected": "rejected by pools",
-    "semaphore_rejected": "by semaphores",
-    "fallback_success": "fallbacks served",
-}
+#: the per-command totals the summary line adds up
+_SHOWN = (
+    "retries",
+    "timeout",
+    "short_circuited",
+    "thread_pool_rejected",
+    "semaphore_rejected",
+    "fallback_success",
+)
 
 
 def _count(number: int, noun: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from importlib.metadata import version
 from pathlib import Path
@@ -29,6 +30,8 @@ from monkeyhouse.exporters.summary import write_summary
 from monkeyhouse.exporters.tables import write_tables
 from monkeyhouse.exporters.zipkin import ZIPKIN_FILE, write_zipkin
 from monkeyhouse.model.architecture import Architecture
+from monkeyhouse.model.chaosaction import ChaosAction
+from monkeyhouse.model.scenario import action_json
 from monkeyhouse.scenarios import runfolder
 from monkeyhouse.scenarios.simulation import Progress, RunOptions, RunSummary, Simulation
 from monkeyhouse.telemetry.commands import CommandRecorder
@@ -102,6 +105,18 @@ def network_json(arch: Architecture) -> dict[str, Any]:
     }
 
 
+def chaos_json(simulation: Simulation, actions: Sequence[ChaosAction]) -> dict[str, Any]:
+    """What chaos did in a run, as ``chaos.json`` holds it (deterministic: no wall time)."""
+    return {
+        "actions": [action_json(a) for a in actions],
+        "log": [record.to_json() for record in simulation.chaos_log],
+        "faults": [fault.statistics() for fault in simulation.faults],
+        "victims": [i.name for i in simulation.chaos_control.killed],
+        "lost_to_partitions": simulation.context.partitioned,
+        "injected_errors": simulation.context.failed,
+    }
+
+
 def run_to_folder(
     arch: Architecture,
     options: RunOptions,
@@ -113,8 +128,15 @@ def run_to_folder(
     command: str = "",
     progress: Progress | None = None,
     message_stream: Any = None,
+    chaos: Sequence[ChaosAction] = (),
+    scenario: dict[str, Any] | None = None,
 ) -> RunResult:
-    """Simulate ``arch`` with ``options`` and write the run folder ``out``."""
+    """Simulate ``arch`` with ``options`` and write the run folder ``out``.
+
+    ``chaos`` lists actions applied at their times; a run with any chaos (the architecture's
+    victim included) writes ``chaos.json`` (the actions, the chaos log, every fault's figures)
+    and the log into ``run.json``. ``scenario`` is recorded in ``run.json`` as given.
+    """
     telemetry = telemetry or TelemetryOptions()
     runfolder.prepare(out)
     stamp = TimestampFormatter()
@@ -142,11 +164,18 @@ def run_to_folder(
     commands: CommandRecorder | None = None
     try:
         simulation = Simulation(
-            arch, options, exporters, observers=observers, span_observers=span_observers
+            arch,
+            options,
+            exporters,
+            observers=observers,
+            span_observers=span_observers,
+            chaos=chaos,
         )
         if telemetry.metrics:
             metrics = MetricsCollector(simulation.env, telemetry.interval)
             simulation.context.span_observers.append(metrics.on_span)
+            collector = metrics
+            simulation.instance_started.append(lambda i: collector.attach([i]))
             commands = CommandRecorder(
                 simulation.env, (s.behaviour for s in simulation.services), telemetry.interval
             )
@@ -208,6 +237,10 @@ def run_to_folder(
                 spans=kept,
             )
         )
+    chaos_data = None
+    if chaos or simulation.chaos_log:
+        chaos_data = chaos_json(simulation, chaos)
+        files.append(runfolder.write_json_atomic(out / runfolder.CHAOS_JSON, chaos_data))
     manifest = {
         "monkeyhouse": version("monkeyhouse"),
         "command": command,
@@ -224,6 +257,10 @@ def run_to_folder(
         "spans": asdict(spans.statistics()) if spans is not None else None,
         "files": sorted(f.name for f in files),
     }
+    if chaos_data is not None:
+        manifest["chaos"] = chaos_data["log"]
+    if scenario is not None:
+        manifest["scenario"] = scenario
     files.append(runfolder.write_json_atomic(out / runfolder.MANIFEST, manifest))
     result_metrics = {}
     if metrics is not None:
