@@ -58,6 +58,14 @@ class PriamCassandra(Behaviour):
             for node in members:
                 node.state.ring = ring
 
+    def replaced(self, old: Instance, new: Instance) -> None:
+        """``new`` replaces the dead ``old``: it takes its token in the ring (as Priam does)."""
+        ring = old.state.ring if old.state is not None else None
+        if ring is None or old not in ring.members:
+            return
+        ring.members[ring.members.index(old)] = new
+        new.state.ring = ring
+
     def _owner(self, instance: Instance, key: str) -> Instance:
         ring = instance.state.ring
         if ring is None or len(ring) < 2:

@@ -2,9 +2,12 @@
 
 Delivery takes the network latency between the two instances' places plus the time to send the
 payload at the network's bandwidth. A message to an instance that is no longer alive is lost
-(counted). Observers see each delivered message (the message log of ``-m``); span observers get
-each finished span (traces and metrics). An instrument that raises is detached and reported in
-one line; it never ends the run. With no span observer, no span objects are made.
+(counted). While chaos has network faults active (``faults``), each message is first judged
+by them: lost to a partition, slowed, or answered with an injected error (see
+:mod:`monkeyhouse.topology.faults`); with none active ``send`` checks one attribute. Observers
+see each delivered message (the message log of ``-m``); span observers get each finished span
+(traces and metrics). An instrument that raises is detached and reported in one line; it never
+ends the run. With no span observer, no span objects are made.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import random
 from collections.abc import Callable
 from typing import Any
 
-from monkeyhouse.behaviours.messages import GET, PUT, RESPONSE, Message
+from monkeyhouse.behaviours.messages import GET, PUT, REPLICATE, RESPONSE, Message
 from monkeyhouse.behaviours.spans import TARGET_DEAD, Span
 from monkeyhouse.engine import Environment, RandomStreams
 from monkeyhouse.model.architecture import EUREKA
@@ -25,6 +28,7 @@ from monkeyhouse.model.timing import (
     calls_of,
     timing_of,
 )
+from monkeyhouse.topology.faults import ONE_WAY_REQUEST, OTHER, REQUEST, NetworkFaults
 from monkeyhouse.topology.instances import Instance, ServiceRuntime
 from monkeyhouse.topology.network import LatencyModel
 
@@ -48,9 +52,12 @@ class Context:
         "delivered",
         "edge_observer",
         "env",
+        "failed",
+        "faults",
         "latency",
         "lost",
         "observers",
+        "partitioned",
         "registry_lookup",
         "sent",
         "span_observers",
@@ -77,9 +84,15 @@ class Context:
         self.sent = 0
         self.delivered = 0
         self.lost = 0
+        #: messages lost to a network partition (counted in ``lost`` too)
+        self.partitioned = 0
+        #: requests answered with an injected error instead of reaching their target
+        self.failed = 0
         self._next_span = 0
         #: told about edges a behaviour makes itself (pirates befriending pirates)
         self.edge_observer: Callable[[Instance, Instance], None] | None = None
+        #: the network faults active now (chaos); None when there are none, the usual case
+        self.faults: NetworkFaults | None = None
         #: the names of the registered instances of a service (for eureka nodes)
         self.registry_lookup: Callable[[str], list[str]] | None = None
 
@@ -131,7 +144,36 @@ class Context:
             delay = self.latency.between(sender.region, sender.zone, target.region, target.zone)
         if size:
             delay += size * self._per_byte
+        if self.faults is not None:
+            self._send_faulty(message, delay, self.faults)
+            return
         self._schedule(delay, self._deliver_later, message)
+
+    def _send_faulty(self, message: Message, delay: float, faults: NetworkFaults) -> None:
+        """``send``'s end while network faults are active: lose, slow or fail the message."""
+        kind = message.kind
+        category = (
+            REQUEST if kind in (GET, PUT) else ONE_WAY_REQUEST if kind == REPLICATE else OTHER
+        )
+        verdict = faults.judge(message.sender, message.target, category)
+        if verdict is None:
+            self.lost += 1
+            self.partitioned += 1
+            return
+        extra, error = verdict
+        if error:
+            self._schedule(delay + extra, self._fail_at_target, (message, error))
+            return
+        self._schedule(delay + extra, self._deliver_later, message)
+
+    def _fail_at_target(self, failing: tuple[Message, str]) -> None:
+        """An injected failure: the request reached its target, which answers ``error``."""
+        request, error = failing
+        if not request.target.alive:
+            self._deliver(request)  # the host is gone: refused as usual
+            return
+        self.failed += 1
+        self._answer_error(request, error)
 
     def _deliver(self, message: Message) -> None:
         target: Instance = message.target
@@ -151,6 +193,10 @@ class Context:
         A terminated instance's address answers with a reset (connection refused), which
         travels back like any answer; without it callers would hold their threads forever.
         """
+        self._answer_error(request, TARGET_DEAD)
+
+    def _answer_error(self, request: Message, error: str) -> None:
+        """Send ``request``'s caller an answer carrying ``error``, from the request's target."""
         response = Message(
             RESPONSE,
             request.target,
@@ -162,7 +208,7 @@ class Context:
             "",
             request,
         )
-        response.error = TARGET_DEAD
+        response.error = error
         self.send(response)
 
     def _observe(self, message: Message) -> None:

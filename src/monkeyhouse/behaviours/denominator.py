@@ -5,12 +5,23 @@ request to a dependency instance: a read of the fixed key ``why?`` or of a key w
 or a write of a new key, as the traffic's mix says (spigo's: two reads for each write). The
 answers end the traces; the denominator counts them, their errors and their response times.
 A denominator that another service calls routes requests on, as a DNS name does.
+
+DNS failover (Chaos Kong): :meth:`Denominator.fail_over` tells it that some front doors are
+dead, as its health checks find once their failures have lasted long enough and the old answers'
+TTL has run out; from then on it sends nothing to them and spreads everything over the rest.
+Until then a dead front door refuses its share (502), as a real one does. Routing with no
+failed-over front door is the plain pick of every behaviour (the failover costs nothing until
+it is used).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from monkeyhouse.behaviours.base import Behaviour
 from monkeyhouse.behaviours.messages import GET, PUT, Message
+from monkeyhouse.patterns.discovery import View
 from monkeyhouse.topology.instances import Instance
 
 
@@ -44,6 +55,35 @@ class Denominator(Behaviour):
 
     package = "denominator"
     description = "global DNS entry point and traffic source"
+
+    #: front doors DNS no longer sends to (set by :meth:`fail_over`)
+    avoided: frozenset[Instance] = frozenset()
+
+    def fail_over(self, dead: Iterable[Instance]) -> None:
+        """DNS has found ``dead`` front doors unhealthy: route around them from now on."""
+        self.avoided = self.avoided | frozenset(dead)
+        if self.avoided:
+            # shadow the plain pick on this object only: routing pays for the check only here
+            self.pick = self._pick_healthy  # type: ignore[method-assign]
+
+    def _pick_healthy(
+        self, instance: Instance, views: tuple[View, ...] | list[View] | None = None
+    ) -> Any:
+        """A random target among ``views`` that DNS has not failed over, never ``instance``."""
+        if views is None:
+            views = instance.views
+        avoided = self.avoided
+        healthy = [
+            (index, target)
+            for index, view in enumerate(views)
+            for target in view.live
+            if target is not instance and target not in avoided
+        ]
+        if not healthy:
+            return None
+        index, target = healthy[int(self.rng.random() * len(healthy))]
+        self.picked_view = index
+        return target
 
     def start(self, instance: Instance) -> None:
         """Give the instance its counters (and threads, for when others call it)."""

@@ -164,27 +164,39 @@ class Discovery:
 
     def refresh(self, service: ServiceRuntime) -> None:
         """Poll: bring every view of ``service`` up to date with the registry."""
-        observer = self.observer
         for view in self._views_of[service.index]:
-            dep = view.dependency.index
-            version = self._versions[dep]
-            if version == view.version:
-                continue
-            view.version = version
-            now_visible = [t for t in self._online[dep] if view.admits(t)]
-            before = view.live
-            if observer is not None:
-                current = set(map(id, now_visible))
-                for target in before:
-                    if id(target) not in current:
-                        observer.target_left(view, target)
-            known = set(map(id, before))
-            for target in now_visible:
-                if id(target) not in known:
-                    view.targets.append(target)
-                    if observer is not None:
-                        observer.target_joined(view, target)
-            view.live = now_visible
+            self._refresh_view(view)
+
+    def fetch(self, client: Instance) -> None:
+        """A client started during the run fetches the registry for its views never fetched.
+
+        Views it shares with clients already polling stay as they are until their next poll.
+        """
+        for view in client.views:
+            if view.version == -1:
+                self._refresh_view(view)
+
+    def _refresh_view(self, view: View) -> None:
+        observer = self.observer
+        dep = view.dependency.index
+        version = self._versions[dep]
+        if version == view.version:
+            return
+        view.version = version
+        now_visible = [t for t in self._online[dep] if view.admits(t)]
+        before = view.live
+        if observer is not None:
+            current = set(map(id, now_visible))
+            for target in before:
+                if id(target) not in current:
+                    observer.target_left(view, target)
+        known = set(map(id, before))
+        for target in now_visible:
+            if id(target) not in known:
+                view.targets.append(target)
+                if observer is not None:
+                    observer.target_joined(view, target)
+        view.live = now_visible
 
     def refresh_all(self) -> None:
         """Poll every service now (the first fetch when a run starts)."""

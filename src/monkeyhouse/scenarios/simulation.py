@@ -6,6 +6,13 @@ makes its first registry fetch (so what spigo found only on a later poll is foun
 run of any length gives the whole graph), polling starts (one ticker per service), the root
 service's last instance starts the traffic, and Chaos Monkey strikes at half time. At the end
 the instances of packages that deregister leave (``done`` entries), as spigo's do.
+
+Chaos beyond spigo's victim (see :mod:`monkeyhouse.scenarios.chaos`) is applied through the
+methods :meth:`Simulation.kill_instances`, :meth:`~Simulation.add_latency`,
+:meth:`~Simulation.fail_zone`, :meth:`~Simulation.fail_region`, :meth:`~Simulation.partition`
+and :meth:`~Simulation.remove_fault`, at "now" between :meth:`~Simulation.advance` steps, or at
+given times through a scenario's actions (``chaos=`` or :meth:`~Simulation.schedule_chaos`).
+Everything chaos did is in :attr:`~Simulation.chaos_log`.
 """
 
 from __future__ import annotations
@@ -21,10 +28,11 @@ from monkeyhouse.behaviours.context import Context, MessageObserver, SpanObserve
 from monkeyhouse.engine import Environment, RandomStreams
 from monkeyhouse.errors import UsageError
 from monkeyhouse.model.architecture import EUREKA, Architecture
+from monkeyhouse.model.chaosaction import DNS_FAILOVER, ChaosAction
 from monkeyhouse.model.timing import Pattern, TrafficSpec
 from monkeyhouse.patterns.discovery import Discovery
 from monkeyhouse.plugins import behaviours as registered_behaviours
-from monkeyhouse.scenarios.chaos import ChaosMonkey
+from monkeyhouse.scenarios.chaos import Chaos, ChaosMonkey, ChaosRecord, Fault
 from monkeyhouse.scenarios.traffic import TrafficSource
 from monkeyhouse.telemetry.graph import GraphRecorder, GraphSink
 from monkeyhouse.topology.addresses import AddressBook
@@ -99,6 +107,7 @@ class Simulation:
         *,
         observers: Sequence[MessageObserver] | None = None,
         span_observers: Sequence[SpanObserver] | None = None,
+        chaos: Sequence[ChaosAction] = (),
     ) -> None:
         self.arch = arch
         self.options = options
@@ -115,6 +124,11 @@ class Simulation:
         self.instances: list[Instance] = []
         self.addresses = AddressBook()
         self.chaos: ChaosMonkey | None = None
+        #: chaos actions to apply at their times once the run starts (a scenario's list)
+        self.chaos_actions: list[ChaosAction] = list(chaos)
+        #: called with each instance started after the build (chaos replacements)
+        self.instance_started: list[Callable[[Instance], object]] = []
+        self._numbers: dict[int, int] = {}
         self.traffic: list[TrafficSource] = []
         self.status = "not started"
         self._started = time.perf_counter()
@@ -143,6 +157,16 @@ class Simulation:
             observer=self.recorder,
         )
         self.context.registry_lookup = self._lookup
+        self.chaos_control = Chaos(
+            self.env,
+            self.streams,
+            self.context,
+            self.services,
+            self.layout.regions,
+            self.layout.zones,
+            self._chaos_kill,
+            self.replace,
+        )
 
     def _lookup(self, service: str) -> list[str]:
         for runtime in self.services:
@@ -204,6 +228,159 @@ class Simulation:
             self.discovery.expire_later(instance)
         self.recorder.done(instance)
 
+    def _chaos_kill(self, instance: Instance, graceful: bool) -> None:
+        """Kill for chaos: gracefully as :meth:`kill`, or the host is gone (no deregistration)."""
+        if graceful:
+            self.kill(instance)
+            return
+        if not instance.alive:
+            return
+        instance.alive = False
+        instance.service.behaviour.stop(instance)
+        self.discovery.expire_later(instance)
+        self.recorder.done(instance)
+
+    def _next_number(self, runtime: ServiceRuntime) -> int:
+        """The service's next free instance number (after every number it ever used)."""
+        number = self._numbers.get(runtime.index)
+        if number is None:
+            cut = len(runtime.name)
+            number = 1 + max(
+                (int(i.label[cut:]) for i in runtime.instances), default=self.layout.first_index - 1
+            )
+        self._numbers[runtime.index] = number + 1
+        return number
+
+    def replace(self, old: Instance) -> Instance:
+        """Start a new instance of ``old``'s service in ``old``'s region and zone, now.
+
+        As an autoscaling group replaces a terminated instance: the service's next free number
+        (a new name), a new address, started, registered with discovery (clients find it at
+        their next poll; it fetches the registry at once) and a graph ``node`` entry.
+        """
+        runtime = old.service
+        behaviour = runtime.behaviour
+        instance = Instance(
+            len(self.instances),
+            runtime,
+            old.region,
+            old.zone,
+            self._next_number(runtime),
+            self.addresses.allocate(old.region, old.zone),
+        )
+        self.instances.append(instance)
+        runtime.instances.append(instance)
+        behaviour.start(instance)
+        replaced = getattr(behaviour, "replaced", None)
+        if replaced is not None:
+            replaced(old, instance)
+        self.recorder.node(instance)
+        self.discovery.register(instance)
+        self.discovery.attach(instance)
+        self.discovery.fetch(instance)
+        for hook in self.instance_started:
+            hook(instance)
+        return instance
+
+    # -- chaos: the public API ---------------------------------------------------------------
+    def _running(self, what: str) -> Chaos:
+        if self.status != "running":
+            raise UsageError(
+                f"{what}: chaos needs a running simulation (status {self.status}); "
+                "call start() first"
+            )
+        return self.chaos_control
+
+    def kill_instances(
+        self,
+        service: str,
+        count: int | None = None,
+        share: float | None = None,
+        replace_after: float | None = None,
+    ) -> list[str]:
+        """Chaos Monkey, now: kill instances of ``service``; return their names.
+
+        ``count`` (default 1) or a ``share`` of the live instances (rounded up, at least 1
+        when share > 0), chosen at random from the seed.
+
+        With ``replace_after`` each comes back that many seconds later as a new instance.
+        """
+        chaos = self._running("kill_instances")
+        return chaos.kill_instances(service, count, share, replace_after)
+
+    def add_latency(
+        self,
+        service: str,
+        latency: float = 0.0,
+        error_rate: float = 0.0,
+        caller: str | None = None,
+        *,
+        duration: float | None = None,
+    ) -> Fault:
+        """Latency Monkey, now: slow and fail requests to ``service``.
+
+        Every request to ``service`` (from ``caller`` only, if given) arrives ``latency``
+        seconds later, and a share ``error_rate`` is answered with a 503.
+
+        Lasts until :meth:`remove_fault`, or ``duration`` seconds.
+        """
+        chaos = self._running("add_latency")
+        return chaos.add_latency(service, latency, error_rate, caller, duration)
+
+    def fail_zone(self, region: str, zone: str, restore_after: float | None = None) -> Fault:
+        """Chaos Gorilla, now: a zone goes dark.
+
+        Every instance in ``region``/``zone`` (e.g. us-east-1, zoneA) dies; its capacity comes
+        back as new instances after ``restore_after`` seconds or at
+        :meth:`remove_fault`.
+        """
+        return self._running("fail_zone").fail_zone(region, zone, restore_after)
+
+    def fail_region(
+        self, region: str, dns_failover: float = DNS_FAILOVER, restore_after: float | None = None
+    ) -> Fault:
+        """Chaos Kong, now: a region goes dark.
+
+        Every instance in ``region`` dies; ``dns_failover`` seconds later
+        DNS sends all traffic to the other regions. Restored as :meth:`fail_zone` is.
+        """
+        return self._running("fail_region").fail_region(region, dns_failover, restore_after)
+
+    def partition(self, a: str, b: str, *, duration: float | None = None) -> Fault:
+        """A network partition, now: cut ``a`` off from ``b``.
+
+        Messages between ``a`` and ``b`` (each a region such as
+        us-east-1 or a zone such as us-east-1/zoneA) are lost both ways until healed.
+        """
+        return self._running("partition").partition(a, b, duration)
+
+    def remove_fault(self, fault: Fault) -> None:
+        """Undo ``fault`` now: remove latency, heal a partition, bring a zone or region back."""
+        self._running("remove_fault").remove(fault)
+
+    def schedule_chaos(self, action: ChaosAction) -> None:
+        """Apply a scenario's chaos ``action`` at its time (now if that has passed)."""
+        self._running("schedule_chaos").schedule(action, self.options.duration)
+
+    @property
+    def chaos_log(self) -> list[ChaosRecord]:
+        """Everything chaos did, in time order (frozen records)."""
+        return self.chaos_control.log
+
+    @property
+    def faults(self) -> list[Fault]:
+        """Every fault applied so far, active or ended, in order."""
+        return self.chaos_control.faults
+
+    def _victim_kill(self, instance: Instance) -> None:
+        self.kill(instance)
+        self.chaos_control.killed.append(instance)
+        self.chaos_control.log.append(
+            ChaosRecord(
+                self.env.now, "chaos-monkey", instance.service.name, f"killed {instance.name}"
+            )
+        )
+
     def start(self, on_built: Callable[[Simulation], object] | None = None) -> None:
         """Build if needed, wire everything and start time's sources; time stays at 0.
 
@@ -229,9 +406,13 @@ class Simulation:
         victim = self.arch.victim
         if victim and self.options.chaos and duration > 0:
             runtime = next(s for s in self.services if s.name == victim)
-            self.chaos = ChaosMonkey(runtime, self.streams.stream("chaos-monkey"), self.kill)
+            self.chaos = ChaosMonkey(
+                runtime, self.streams.stream("chaos-monkey"), self._victim_kill
+            )
             self.env.schedule(duration / 2, self.chaos.strike)
         self.status = "running"
+        for action in self.chaos_actions:
+            self.schedule_chaos(action)
 
     def advance(self, until: float) -> None:
         """Run simulated time on to ``until`` (never past the run's duration)."""
@@ -341,7 +522,7 @@ class Simulation:
                 for i in s.instances
             )
         )
-        victims = tuple(i.name for i in self.chaos.killed) if self.chaos else ()
+        victims = tuple(i.name for i in self.chaos_control.killed)
         rec = self.recorder
         return RunSummary(
             arch=self.arch.arch,
