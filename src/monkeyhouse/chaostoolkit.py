@@ -29,10 +29,18 @@ from typing import Any
 from monkeyhouse.scenarios.session import shared_session
 
 __all__ = [
+    "add_latency",
     "advance",
+    "chaos_log",
     "error_rate",
+    "fail_region",
+    "fail_zone",
+    "kill_instances",
     "latency_percentile",
     "live_instances",
+    "partition",
+    "remove_faults",
+    "restore",
     "service_health",
     "simulated_time",
     "throughput",
@@ -89,10 +97,99 @@ def service_health(
 
 def simulated_time(configuration: Configuration = None) -> float:
     """Simulated seconds since the run began (the warm-up included)."""
-    return shared_session(configuration).now
+    return shared_session(configuration).simulated_time()
+
+
+def chaos_log(configuration: Configuration = None) -> list[dict[str, Any]]:
+    """Everything chaos did so far: ``[{"time", "action", "target", "detail"}]``."""
+    return shared_session(configuration).chaos_log()
 
 
 # -- actions -----------------------------------------------------------------------------------
 def advance(seconds: float, configuration: Configuration = None) -> float:
     """Let ``seconds`` of simulated time pass; returns the simulated time after it."""
     return shared_session(configuration).advance(seconds)
+
+
+def kill_instances(
+    service: str,
+    count: int | None = None,
+    share: float | None = None,
+    replace_after: float | None = None,
+    configuration: Configuration = None,
+) -> list[str]:
+    """Chaos Monkey: kill instances of ``service``; the names of those killed.
+
+    ``count`` (default 1) or a ``share`` (0 to 1, rounded up) of the live instances, chosen
+    from the run's seed. With ``replace_after`` (seconds) each comes back as a new instance
+    that much later.
+    """
+    return shared_session(configuration).kill_instances(service, count, share, replace_after)
+
+
+def add_latency(
+    service: str,
+    latency: float = 0.0,
+    error_rate: float = 0.0,
+    caller: str | None = None,
+    configuration: Configuration = None,
+) -> dict[str, Any]:
+    """Latency Monkey: slow and fail the requests to ``service``.
+
+    Requests to ``service`` (from ``caller`` only, if given) arrive ``latency`` seconds later
+    and a share ``error_rate`` of them fail (503). Lasts until :func:`remove_faults`; returns
+    the fault's statistics.
+    """
+    return shared_session(configuration).add_latency(service, latency, error_rate, caller)
+
+
+def fail_zone(
+    region: str, zone: str, restore_after: float | None = None, configuration: Configuration = None
+) -> dict[str, Any]:
+    """Chaos Gorilla: every instance in ``region``/``zone`` (e.g. us-east-1, zoneA) dies.
+
+    Its capacity comes back as new instances after ``restore_after`` seconds, or at
+    :func:`remove_faults`; returns the fault's statistics.
+    """
+    return shared_session(configuration).fail_zone(region, zone, restore_after)
+
+
+def fail_region(
+    region: str,
+    dns_failover: float = 60.0,
+    restore_after: float | None = None,
+    configuration: Configuration = None,
+) -> dict[str, Any]:
+    """Chaos Kong: every instance in ``region`` dies.
+
+    DNS moves the region's traffic to the other regions ``dns_failover`` seconds later.
+    Restored as :func:`fail_zone` is; returns the fault's statistics.
+    """
+    return shared_session(configuration).fail_region(region, dns_failover, restore_after)
+
+
+def partition(a: str, b: str, configuration: Configuration = None) -> dict[str, Any]:
+    """A network partition: messages between places ``a`` and ``b`` are lost both ways.
+
+    Places are regions (``us-east-1``) or zones (``us-east-1/zoneA``). Lasts until
+    :func:`remove_faults`; returns the fault's statistics.
+    """
+    return shared_session(configuration).partition(a, b)
+
+
+# -- rollbacks ---------------------------------------------------------------------------------
+def remove_faults(configuration: Configuration = None) -> list[dict[str, Any]]:
+    """Undo every fault still in effect; the faults' statistics.
+
+    Latency goes, partitions heal, zones and regions come back (as new instances).
+    """
+    return shared_session(configuration).remove_faults()
+
+
+def restore(service: str | None = None, configuration: Configuration = None) -> list[str]:
+    """Replace now the instances Chaos Monkey killed that are still gone; their new names.
+
+    Only ``service``'s, if given. Instances a zone or region outage took come back with
+    :func:`remove_faults` instead.
+    """
+    return shared_session(configuration).restore(service)

@@ -24,6 +24,7 @@ from typing import Any
 from monkeyhouse.errors import MonkeyhouseError, UsageError
 from monkeyhouse.model import resolve_architecture
 from monkeyhouse.model.scaling import instance_count
+from monkeyhouse.scenarios.chaos import ChaosRecord
 from monkeyhouse.scenarios.experiment import ExperimentFieldError, SimulationSettings
 from monkeyhouse.scenarios.run import RunRecording, RunResult, TelemetryOptions
 from monkeyhouse.scenarios.simulation import RunOptions, RunSummary, Simulation
@@ -32,7 +33,7 @@ from monkeyhouse.topology.instances import ServiceRuntime
 
 #: The most instances an experiment's simulation may have (experiments step time in-process).
 MAX_INSTANCES = 200_000
-#: Argument names that name a service of the architecture.
+#: Argument names that name a service of the architecture (checked before an experiment runs).
 SERVICE_ARGUMENTS = ("service", "caller", "dependency")
 
 
@@ -174,7 +175,7 @@ class SimulationSession:
         return runtime
 
     def check_arguments(self, arguments: Mapping[str, Any]) -> tuple[str, str] | None:
-        """The first argument naming an unknown service, as (argument, problem), or None."""
+        """The first argument naming an unknown service, region or zone: (argument, problem)."""
         for name in SERVICE_ARGUMENTS:
             value = arguments.get(name)
             if value is None or (isinstance(value, str) and value.startswith("${")):
@@ -183,6 +184,13 @@ class SimulationSession:
                 self.service(value, name)
             except UsageError as error:
                 return name, str(error).split(": ", 1)[1]
+        layout = self.simulation.layout
+        for name, known in (("region", layout.regions), ("zone", layout.zones)):
+            value = arguments.get(name)
+            if value is None or (isinstance(value, str) and value.startswith("${")):
+                continue
+            if value not in known:
+                return name, f"{value!r} is not a {name} of this run (known: {', '.join(known)})"
         return None
 
     # -- probes ----------------------------------------------------------------------------
@@ -249,6 +257,135 @@ class SimulationSession:
             "instances": len(runtime.instances),
             "live_instances": sum(1 for i in runtime.instances if i.alive),
         }
+
+    def simulated_time(self) -> float:
+        """Simulated seconds since the run began (the warm-up included)."""
+        self._ensure_started()
+        return self.now
+
+    def chaos_log(self) -> list[dict[str, Any]]:
+        """Everything chaos did so far, in time order, as JSON data."""
+        self._ensure_started()
+        return [record.to_json() for record in self.simulation.chaos_log]
+
+    # -- chaos -----------------------------------------------------------------------------
+    def _running(self) -> Simulation:
+        self._ensure_started()
+        return self.simulation
+
+    def kill_instances(
+        self,
+        service: Any,
+        count: Any = None,
+        share: Any = None,
+        replace_after: Any = None,
+    ) -> list[str]:
+        """Chaos Monkey: kill ``count`` (default 1) or a ``share`` of ``service``'s instances.
+
+        With ``replace_after`` (seconds) each comes back as a new instance that much later.
+        Returns the names of the instances killed.
+        """
+        runtime = self.service(service)
+        if replace_after is not None:
+            replace_after = _seconds(replace_after, "replace_after", zero=True)
+        return self._running().kill_instances(runtime.name, count, share, replace_after)
+
+    def add_latency(
+        self,
+        service: Any,
+        latency: Any = 0.0,
+        error_rate: Any = 0.0,
+        caller: Any = None,
+    ) -> dict[str, Any]:
+        """Latency Monkey: slow and fail requests to ``service``; the fault's statistics.
+
+        Requests to ``service`` (from ``caller`` only, if given) arrive ``latency`` seconds
+        later and a share ``error_rate`` of them fail (503), until :meth:`remove_faults`.
+        """
+        runtime = self.service(service)
+        if caller is not None:
+            caller = self.service(caller, "caller").name
+        delay = _seconds(latency, "latency", zero=True)
+        fault = self._running().add_latency(runtime.name, delay, error_rate, caller)
+        return fault.statistics()
+
+    def fail_zone(self, region: Any, zone: Any, restore_after: Any = None) -> dict[str, Any]:
+        """Chaos Gorilla: every instance in ``region``/``zone`` dies now.
+
+        Its capacity comes back as new instances after ``restore_after`` seconds, or at
+        :meth:`remove_faults`. Returns the fault's statistics.
+        """
+        if restore_after is not None:
+            restore_after = _seconds(restore_after, "restore_after", zero=True)
+        return self._running().fail_zone(region, zone, restore_after).statistics()
+
+    def fail_region(
+        self, region: Any, dns_failover: Any = 60.0, restore_after: Any = None
+    ) -> dict[str, Any]:
+        """Chaos Kong: every instance in ``region`` dies now; the fault's statistics.
+
+        DNS moves the region's traffic to the other regions ``dns_failover`` seconds later.
+        Restored as :meth:`fail_zone` is.
+        """
+        failover = _seconds(dns_failover, "dns_failover", zero=True)
+        if restore_after is not None:
+            restore_after = _seconds(restore_after, "restore_after", zero=True)
+        return self._running().fail_region(region, failover, restore_after).statistics()
+
+    def partition(self, a: Any, b: Any) -> dict[str, Any]:
+        """A network partition between two places; the fault's statistics.
+
+        Places are regions (``us-east-1``) or zones (``us-east-1/zoneA``); messages between
+        them are lost both ways until :meth:`remove_faults`.
+        """
+        return self._running().partition(a, b).statistics()
+
+    def remove_faults(self) -> list[dict[str, Any]]:
+        """Undo every fault still in effect; their statistics, in order.
+
+        Latency goes, partitions heal, and zone and region outages end (their capacity comes
+        back as new instances).
+        """
+        simulation = self._running()
+        removed = []
+        for fault in list(simulation.faults):
+            if fault.active:
+                simulation.remove_fault(fault)
+                removed.append(fault.statistics())
+        return removed
+
+    def restore(self, service: Any = None) -> list[str]:
+        """Replace, now, the instances Chaos Monkey killed that are still gone.
+
+        Those of ``service`` only, if given; instances an outage took (zone, region) come
+        back with :meth:`remove_faults` instead. Returns the new instances' names.
+        """
+        wanted = self.service(service).name if service is not None else None
+        simulation = self._running()
+        replaced = {
+            record.detail.rsplit(" in place of ", 1)[1]
+            for record in simulation.chaos_log
+            if record.action == "replace" and " in place of " in record.detail
+        }
+        in_outages = {id(i) for fault in simulation.faults for i in fault.killed}
+        started = []
+        for old in list(simulation.chaos_control.killed):
+            if old.alive or old.name in replaced or id(old) in in_outages:
+                continue
+            if wanted is not None and old.service.name != wanted:
+                continue
+            new = simulation.replace(old)
+            replaced.add(old.name)
+            simulation.chaos_log.append(
+                ChaosRecord(
+                    self.now,
+                    "replace",
+                    old.service.name,
+                    f"started {new.name} in place of {old.name}",
+                )
+            )
+            started.append(new.name)
+        return started
 
 
 # -- the session of this process ---------------------------------------------------------------

@@ -1,0 +1,227 @@
+"""The Chaos Toolkit provider module, called in-process and by the real ``chaos run``.
+
+The real command is the ``chaos`` console script of the chaostoolkit package (a test extra),
+run in a temporary folder with an empty settings file, no log file, no version check and a
+guard that refuses (and records) every connection that is not to this machine: the test
+asserts the guard saw none. Outcomes are judged against what the experiments do to the LAMP
+stack: 18 webservers (the catalog's count), and none left after killing all of them, so that
+every user request fails.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+import monkeyhouse.chaostoolkit as provider
+from monkeyhouse.errors import UsageError
+from monkeyhouse.scenarios.session import close_shared
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples" / "experiments"
+CHAOS = Path(sys.executable).parent / "chaos"
+LAMP = {"monkeyhouse_architecture": "lamp", "monkeyhouse_warmup": 5, "monkeyhouse_duration": 60}
+
+GUARD = """
+import socket
+
+_LOG = {log!r}
+_LOCAL = ("127.0.0.1", "::1", "localhost")
+_connect = socket.socket.connect
+_getaddrinfo = socket.getaddrinfo
+
+
+def _refuse(what):
+    with open(_LOG, "a") as log:
+        log.write(repr(what) + "\\n")
+    raise OSError("network access refused by the monkeyhouse test")
+
+
+def connect(self, address):
+    if isinstance(address, tuple) and address[0] not in _LOCAL:
+        _refuse(address)
+    return _connect(self, address)
+
+
+def getaddrinfo(host, *args, **kwargs):
+    if host not in _LOCAL and host is not None:
+        _refuse(host)
+    return _getaddrinfo(host, *args, **kwargs)
+
+
+socket.socket.connect = connect
+socket.getaddrinfo = getaddrinfo
+"""
+
+
+@pytest.fixture(autouse=True)
+def fresh_session() -> Iterator[None]:
+    close_shared()
+    yield
+    close_shared()
+
+
+def test_every_function_takes_the_configuration_and_is_documented() -> None:
+    for name in provider.__all__:
+        func = getattr(provider, name)
+        assert inspect.isfunction(func), name
+        assert "configuration" in inspect.signature(func).parameters, name
+        assert func.__doc__ and func.__doc__.strip(), name
+
+
+def test_functions_act_on_one_simulation_built_from_the_first_configuration() -> None:
+    assert provider.simulated_time(LAMP) == 5.0
+    assert provider.live_instances("webserver", LAMP) == 18
+    assert provider.error_rate("www", 5, LAMP) == 0.0
+    killed = provider.kill_instances("webserver", count=4, configuration=LAMP)
+    assert len(killed) == 4
+    assert provider.live_instances("webserver") == 14  # the same simulation, no configuration
+    assert provider.advance(5) == 10.0
+    assert sorted(provider.restore("webserver")) == sorted(
+        r["detail"].split()[1] for r in provider.chaos_log() if r["action"] == "replace"
+    )
+    assert provider.live_instances("webserver") == 18
+    fault = provider.add_latency("webserver", latency=0.2, configuration=LAMP)
+    assert fault["action"] == "latency-monkey" and fault["ended"] is None
+    provider.advance(5)
+    slow = provider.latency_percentile("www", 50, 3)
+    assert slow is not None and slow > 0.2  # every request waits 0.2 s more on its way in
+    (removed,) = provider.remove_faults()
+    assert removed["ended"] == 15.0 and removed["delayed"] > 0
+    provider.advance(5)
+    fast = provider.latency_percentile("www", 50, 3)
+    assert fast is not None and fast < 0.2
+    with pytest.raises(UsageError, match=r"service: 'nope' is not a service of lamp"):
+        provider.throughput("nope")
+
+
+def test_a_zone_outage_and_its_end() -> None:
+    health = provider.service_health("webserver", 5, LAMP)
+    assert health["live_instances"] == 18
+    fault = provider.fail_zone("us-east-1", "zoneA")
+    assert len([n for n in fault["killed"] if ".webserver" in n]) == 6  # 18 over zones A, B, C
+    assert provider.live_instances("webserver") == 12
+    provider.advance(2)
+    (removed,) = provider.remove_faults()
+    assert len(removed["replacements"]) == len(fault["killed"])
+    assert provider.live_instances("webserver") == 18
+
+
+def write_experiment(source: Path, target: Path, out: Path) -> Path:
+    """The example as JSON, writing its run folder to ``out`` when the process ends."""
+    text = source.read_text()
+    data: dict[str, Any] = yaml.safe_load(text) if source.suffix == ".yaml" else json.loads(text)
+    data["configuration"]["monkeyhouse_out"] = str(out)
+    target.write_text(json.dumps(data, indent=2))
+    return target
+
+
+def chaos_run(tmp_path: Path, experiment: Path, journal: Path) -> subprocess.CompletedProcess[str]:
+    assert CHAOS.is_file(), f"no chaos command at {CHAOS}: install the test extras (.[test])"
+    guard = tmp_path / "guard"
+    guard.mkdir(exist_ok=True)
+    refused = tmp_path / "refused.log"
+    (guard / "sitecustomize.py").write_text(textwrap.dedent(GUARD.format(log=str(refused))))
+    settings = tmp_path / "settings.yaml"
+    settings.write_text("{}\n")
+    env = dict(os.environ)
+    env.update(
+        {
+            "PYTHONPATH": os.pathsep.join([str(guard), env.get("PYTHONPATH", "")]).rstrip(
+                os.pathsep
+            ),
+            "HOME": str(tmp_path),
+            "NO_COLOR": "1",
+        }
+    )
+    done = subprocess.run(
+        [
+            str(CHAOS),
+            "--no-version-check",
+            "--no-log-file",
+            "--settings",
+            str(settings),
+            "run",
+            "--journal-path",
+            str(journal),
+            str(experiment),
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert not refused.exists(), f"chaos tried the network: {refused.read_text()}"
+    return done
+
+
+def test_the_guard_refuses_the_network(tmp_path: Path) -> None:
+    guard = tmp_path / "guard"
+    guard.mkdir()
+    refused = tmp_path / "refused.log"
+    (guard / "sitecustomize.py").write_text(textwrap.dedent(GUARD.format(log=str(refused))))
+    done = subprocess.run(
+        [sys.executable, "-c", "import socket; socket.getaddrinfo('pypi.org', 443)"],
+        env=dict(os.environ, PYTHONPATH=str(guard)),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode != 0 and "refused by the monkeyhouse test" in done.stderr
+    assert refused.read_text().strip() == "'pypi.org'"
+
+
+def test_the_real_chaos_run_sees_the_simulation_hold(tmp_path: Path) -> None:
+    experiment = write_experiment(
+        EXAMPLES / "lamp-lose-a-third.json", tmp_path / "third.json", tmp_path / "run"
+    )
+    journal_path = tmp_path / "journal.json"
+    done = chaos_run(tmp_path, experiment, journal_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    journal = json.loads(journal_path.read_text())
+    assert (journal["status"], journal["deviated"]) == ("completed", False)
+    assert journal["chaoslib-version"]  # this journal is chaostoolkit-lib's own
+    killed = journal["run"][0]["output"]
+    assert len(killed) == 6 and all(".webserver" in name for name in killed)  # ceil(0.33 * 18)
+    assert journal["run"][1]["output"] == 20.0  # warm-up 10 + 10 simulated seconds
+    assert journal["run"][2]["output"] == 12  # webservers left
+    for phase in ("before", "after"):
+        (errors, p99) = journal["steady_states"][phase]["probes"]
+        assert errors["output"] == 0.0
+        assert 0 < p99["output"] < 0.3
+    (rollback,) = journal["rollbacks"]
+    assert len(rollback["output"]) == 6
+    manifest = json.loads((tmp_path / "run" / "run.json").read_text())  # written at exit
+    assert manifest["status"] == "complete"
+    assert manifest["summary"]["simulated_seconds"] == 20.0
+    assert len(manifest["summary"]["chaos_victims"]) == 6
+
+
+def test_the_real_chaos_run_sees_the_simulation_deviate(tmp_path: Path) -> None:
+    experiment = write_experiment(
+        EXAMPLES / "lamp-lose-every-webserver.yaml", tmp_path / "all.json", tmp_path / "run"
+    )
+    journal_path = tmp_path / "journal.json"
+    done = chaos_run(tmp_path, experiment, journal_path)
+    assert done.returncode == 1, done.stdout + done.stderr  # chaos exits 1 when deviated
+    journal = json.loads(journal_path.read_text())
+    assert (journal["status"], journal["deviated"]) == ("completed", True)
+    before = journal["steady_states"]["before"]["probes"]
+    assert before[0]["output"] == 0.0
+    assert before[1]["output"]["live_instances"] == 18  # chaostoolkit-lib's jsonpath agrees
+    assert before[1]["tolerance_met"] is True
+    after = journal["steady_states"]["after"]["probes"]
+    assert after[0]["output"] == 1.0 and after[0]["tolerance_met"] is False
+    assert len(journal["rollbacks"][0]["output"]) == 18
