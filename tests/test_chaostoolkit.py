@@ -24,44 +24,13 @@ import pytest
 import yaml
 
 import monkeyhouse.chaostoolkit as provider
+from chaos_command import GUARD, chaos_run
 from monkeyhouse.errors import UsageError
 from monkeyhouse.scenarios.session import close_shared
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "experiments"
-CHAOS = Path(sys.executable).parent / "chaos"
 LAMP = {"monkeyhouse_architecture": "lamp", "monkeyhouse_warmup": 5, "monkeyhouse_duration": 60}
-
-GUARD = """
-import socket
-
-_LOG = {log!r}
-_LOCAL = ("127.0.0.1", "::1", "localhost")
-_connect = socket.socket.connect
-_getaddrinfo = socket.getaddrinfo
-
-
-def _refuse(what):
-    with open(_LOG, "a") as log:
-        log.write(repr(what) + "\\n")
-    raise OSError("network access refused by the monkeyhouse test")
-
-
-def connect(self, address):
-    if isinstance(address, tuple) and address[0] not in _LOCAL:
-        _refuse(address)
-    return _connect(self, address)
-
-
-def getaddrinfo(host, *args, **kwargs):
-    if host not in _LOCAL and host is not None:
-        _refuse(host)
-    return _getaddrinfo(host, *args, **kwargs)
-
-
-socket.socket.connect = connect
-socket.getaddrinfo = getaddrinfo
-"""
 
 
 @pytest.fixture(autouse=True)
@@ -124,47 +93,6 @@ def write_experiment(source: Path, target: Path, out: Path) -> Path:
     data["configuration"]["monkeyhouse_out"] = str(out)
     target.write_text(json.dumps(data, indent=2))
     return target
-
-
-def chaos_run(tmp_path: Path, experiment: Path, journal: Path) -> subprocess.CompletedProcess[str]:
-    assert CHAOS.is_file(), f"no chaos command at {CHAOS}: install the test extras (.[test])"
-    guard = tmp_path / "guard"
-    guard.mkdir(exist_ok=True)
-    refused = tmp_path / "refused.log"
-    (guard / "sitecustomize.py").write_text(textwrap.dedent(GUARD.format(log=str(refused))))
-    settings = tmp_path / "settings.yaml"
-    settings.write_text("{}\n")
-    env = dict(os.environ)
-    env.update(
-        {
-            "PYTHONPATH": os.pathsep.join([str(guard), env.get("PYTHONPATH", "")]).rstrip(
-                os.pathsep
-            ),
-            "HOME": str(tmp_path),
-            "NO_COLOR": "1",
-        }
-    )
-    done = subprocess.run(
-        [
-            str(CHAOS),
-            "--no-version-check",
-            "--no-log-file",
-            "--settings",
-            str(settings),
-            "run",
-            "--journal-path",
-            str(journal),
-            str(experiment),
-        ],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert not refused.exists(), f"chaos tried the network: {refused.read_text()}"
-    return done
 
 
 def test_the_guard_refuses_the_network(tmp_path: Path) -> None:

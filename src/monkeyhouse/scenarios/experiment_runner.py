@@ -149,7 +149,7 @@ class _Conductor:
             self.log(f"pausing {when} {name!r} for {float(seconds):g} simulated seconds")
             self.session.advance(seconds)
 
-    def execute(self, activity: dict[str, Any]) -> tuple[dict[str, Any], Any]:
+    def execute(self, activity: dict[str, Any], show: bool = True) -> tuple[dict[str, Any], Any]:
         """Run one activity with its pauses; its journal entry and its raw output."""
         name = activity.get("name", "?")
         pauses = activity.get("pauses") or {}
@@ -166,6 +166,9 @@ class _Conductor:
             output = self.call(activity)
             run["output"] = _jsonable(output)
             run["status"] = "succeeded"
+            if show and output is not None:
+                text = json.dumps(run["output"], default=str)
+                self.log(f"  => {text if len(text) <= 80 else text[:77] + '...'}")
         except Exception as error:
             run["status"] = "failed"
             run["exception"] = _failure(error)
@@ -260,7 +263,7 @@ class _Conductor:
             tolerance = probe.get("tolerance", activity.get("tolerance"))
             if "tolerance" not in activity:
                 activity = {**activity, "tolerance": tolerance}
-            run, output = self.execute(activity)
+            run, output = self.execute(activity, show=False)
             state["probes"].append(run)
             if run["status"] == "failed":
                 run["tolerance_met"] = False
