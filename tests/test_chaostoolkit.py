@@ -17,6 +17,7 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +85,15 @@ def test_a_zone_outage_and_its_end() -> None:
     (removed,) = provider.remove_faults()
     assert len(removed["replacements"]) == len(fault["killed"])
     assert provider.live_instances("webserver") == 18
+
+
+def test_calls_from_several_threads_take_turns() -> None:
+    """chaostoolkit-lib runs background activities in threads; the simulation takes turns."""
+    provider.simulated_time(LAMP)
+    with ThreadPoolExecutor(4) as pool:
+        times = list(pool.map(lambda _: provider.advance(0.5), range(20)))
+    assert sorted(times) == [5.0 + 0.5 * k for k in range(1, 21)]
+    assert provider.simulated_time() == 15.0
 
 
 def write_experiment(source: Path, target: Path, out: Path) -> Path:

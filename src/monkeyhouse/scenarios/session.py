@@ -15,11 +15,13 @@ closed at exit. ``monkeyhouse experiment`` installs its own session for its run
 from __future__ import annotations
 
 import atexit
+import functools
 import math
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from monkeyhouse.errors import MonkeyhouseError, UsageError
 from monkeyhouse.model import resolve_architecture
@@ -35,6 +37,25 @@ from monkeyhouse.topology.instances import ServiceRuntime
 MAX_INSTANCES = 200_000
 #: Argument names that name a service of the architecture (checked before an experiment runs).
 SERVICE_ARGUMENTS = ("service", "caller", "dependency")
+
+
+#: One activity at a time: chaostoolkit-lib runs ``background`` activities in threads, and a
+#: simulation is not to be stepped from two threads at once.
+_LOCK = threading.RLock()
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _one_at_a_time(method: Callable[P, R]) -> Callable[P, R]:
+    """Run ``method`` holding the session lock."""
+
+    @functools.wraps(method)
+    def locked(*args: P.args, **kwargs: P.kwargs) -> R:
+        with _LOCK:
+            return method(*args, **kwargs)
+
+    return locked
 
 
 def _seconds(value: Any, name: str, *, zero: bool = False) -> float:
@@ -110,6 +131,7 @@ class SimulationSession:
         self.result: RunResult | None = None
 
     # -- life ------------------------------------------------------------------------------
+    @_one_at_a_time
     def start(self) -> None:
         """Build and start the simulation, then run the warm-up (traffic, no chaos)."""
         if self.started:
@@ -130,6 +152,7 @@ class SimulationSession:
         """Simulated seconds since the run began."""
         return float(self.simulation.env.now)
 
+    @_one_at_a_time
     def advance(self, seconds: Any) -> float:
         """Let ``seconds`` of simulated time pass (traffic flows, chaos plays out); the new now."""
         step = _seconds(seconds, "seconds", zero=True)
@@ -144,6 +167,7 @@ class SimulationSession:
         self.simulation.advance(min(until, limit))
         return self.now
 
+    @_one_at_a_time
     def close(self, *, interrupted: bool = False) -> RunSummary:
         """End the run (once): finish the simulation and write its run folder if it has one."""
         if self.summary is not None:
@@ -205,12 +229,14 @@ class SimulationSession:
         self._ensure_started()
         return self.recent.window(runtime.name, seconds)
 
+    @_one_at_a_time
     def live_instances(self, service: Any) -> int:
         """How many instances of ``service`` are alive now."""
         runtime = self.service(service)
         self._ensure_started()
         return sum(1 for instance in runtime.instances if instance.alive)
 
+    @_one_at_a_time
     def error_rate(self, service: Any, window: Any = 10.0) -> float | None:
         """The share of ``service``'s requests that failed in the last ``window`` seconds.
 
@@ -219,6 +245,7 @@ class SimulationSession:
         rate: float | None = self._window(service, window).error_rate
         return rate
 
+    @_one_at_a_time
     def latency_percentile(
         self, service: Any, percentile: Any = 99.0, window: Any = 10.0
     ) -> float | None:
@@ -234,11 +261,13 @@ class SimulationSession:
         value: float | None = self._window(service, window).percentile(float(q))
         return value
 
+    @_one_at_a_time
     def throughput(self, service: Any, window: Any = 10.0) -> float:
         """Requests per second ``service`` finished over the last ``window`` seconds."""
         figures = self._window(service, window)
         return float(figures.throughput)
 
+    @_one_at_a_time
     def service_health(self, service: Any, window: Any = 10.0) -> dict[str, Any]:
         """Every figure of ``service`` over the last ``window`` seconds, as one mapping."""
         figures = self._window(service, window)
@@ -258,11 +287,13 @@ class SimulationSession:
             "live_instances": sum(1 for i in runtime.instances if i.alive),
         }
 
+    @_one_at_a_time
     def simulated_time(self) -> float:
         """Simulated seconds since the run began (the warm-up included)."""
         self._ensure_started()
         return self.now
 
+    @_one_at_a_time
     def chaos_log(self) -> list[dict[str, Any]]:
         """Everything chaos did so far, in time order, as JSON data."""
         self._ensure_started()
@@ -273,6 +304,7 @@ class SimulationSession:
         self._ensure_started()
         return self.simulation
 
+    @_one_at_a_time
     def kill_instances(
         self,
         service: Any,
@@ -290,6 +322,7 @@ class SimulationSession:
             replace_after = _seconds(replace_after, "replace_after", zero=True)
         return self._running().kill_instances(runtime.name, count, share, replace_after)
 
+    @_one_at_a_time
     def add_latency(
         self,
         service: Any,
@@ -309,6 +342,7 @@ class SimulationSession:
         fault = self._running().add_latency(runtime.name, delay, error_rate, caller)
         return fault.statistics()
 
+    @_one_at_a_time
     def fail_zone(self, region: Any, zone: Any, restore_after: Any = None) -> dict[str, Any]:
         """Chaos Gorilla: every instance in ``region``/``zone`` dies now.
 
@@ -319,6 +353,7 @@ class SimulationSession:
             restore_after = _seconds(restore_after, "restore_after", zero=True)
         return self._running().fail_zone(region, zone, restore_after).statistics()
 
+    @_one_at_a_time
     def fail_region(
         self, region: Any, dns_failover: Any = 60.0, restore_after: Any = None
     ) -> dict[str, Any]:
@@ -332,6 +367,7 @@ class SimulationSession:
             restore_after = _seconds(restore_after, "restore_after", zero=True)
         return self._running().fail_region(region, failover, restore_after).statistics()
 
+    @_one_at_a_time
     def partition(self, a: Any, b: Any) -> dict[str, Any]:
         """A network partition between two places; the fault's statistics.
 
@@ -340,6 +376,7 @@ class SimulationSession:
         """
         return self._running().partition(a, b).statistics()
 
+    @_one_at_a_time
     def remove_faults(self) -> list[dict[str, Any]]:
         """Undo every fault still in effect; their statistics, in order.
 
@@ -354,6 +391,7 @@ class SimulationSession:
                 removed.append(fault.statistics())
         return removed
 
+    @_one_at_a_time
     def restore(self, service: Any = None) -> list[str]:
         """Replace, now, the instances Chaos Monkey killed that are still gone.
 
@@ -399,6 +437,11 @@ def shared_session(configuration: Mapping[str, Any] | None = None) -> Simulation
     Built on first use (and started: warm-up included); closed, writing its run folder if
     ``monkeyhouse_out`` asks for one, when the process exits or :func:`close_shared` is called.
     """
+    with _LOCK:
+        return _shared_locked(configuration)
+
+
+def _shared_locked(configuration: Mapping[str, Any] | None) -> SimulationSession:
     global _shared, _exit_hook
     if _shared is not None and not _shared.closed:
         return _shared
@@ -418,10 +461,11 @@ def shared_session(configuration: Mapping[str, Any] | None = None) -> Simulation
 def close_shared() -> RunSummary | None:
     """Close this process's session, if there is one (its run folder is written then)."""
     global _shared
-    session, _shared = _shared, None
-    if session is None or session.closed:
-        return None
-    return session.close()
+    with _LOCK:
+        session, _shared = _shared, None
+        if session is None or session.closed:
+            return None
+        return session.close()
 
 
 @contextmanager
