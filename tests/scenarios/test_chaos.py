@@ -446,3 +446,21 @@ def test_chaos_log_records_are_frozen_and_in_time_order() -> None:
     assert log[2].target == "login" and not latency.active
     with pytest.raises(dataclasses.FrozenInstanceError):
         log[0].time = 5.0  # type: ignore[misc]
+
+
+def test_a_replacement_due_in_a_dark_zone_waits_for_the_zone() -> None:
+    sim = started()
+    sim.advance(1.0)
+    victims = set(sim.kill_instances("homepage", count=24, replace_after=2.0))
+    in_c = {n for n in victims if ".zoneC." in n}
+    assert len(in_c) == 8
+    zone = sim.fail_zone("us-east-1", "zoneC", restore_after=4.0)  # dark from 1 s to 5 s
+    assert not zone.killed or all(i.service.name != "homepage" for i in zone.killed)
+    sim.advance(3.0)
+    assert len(alive(sim, "homepage")) == 16  # zones A and B only
+    sim.advance(5.0)
+    homepages = alive(sim, "homepage")
+    assert len(homepages) == 24
+    assert sum(1 for i in homepages if i.zone == "zoneC") == 8
+    assert {i.name for i in zone.deferred} == in_c
+    sim.finish()

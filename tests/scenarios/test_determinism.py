@@ -174,6 +174,7 @@ def test_seed_changes_victim_not_structure(tmp_path: Path, monkeypatch: pytest.M
         "seed",
         "options.seed",
         "summary.chaos_victims",
+        "chaos",  # the chaos log names the victim
         # request routing and the victim are random, so traffic outcomes may differ
         "summary.messages",
         "summary.lost",

@@ -1,11 +1,13 @@
 """The ``monkeyhouse`` command.
 
 Subcommands: ``run`` (simulate an architecture and write its run folder; spigo's flags work,
-single dash as in Go, long forms too), ``list`` (the bundled catalog), ``schema`` (the native
-format's JSON Schema), ``validate`` (check architecture files), ``render`` (draw a run's
-graph) and ``experiment`` (run a Chaos Toolkit experiment against a simulation; exit status 0
-when the steady state held, 1 when it deviated, 2 when the experiment failed).
-``monkeyhouse -a netflixoss -d 10`` with no subcommand runs, as spigo does.
+single dash as in Go, long forms too; ``run FILE`` also runs a scenario file, one with a
+top-level ``architecture`` key, whose settings come from the file: only ``--out`` and ``-q``
+apply), ``list`` (the bundled catalog), ``schema`` (the native format's JSON Schema),
+``validate`` (check architecture files), ``render`` (draw a run's graph) and ``experiment``
+(run a Chaos Toolkit experiment against a simulation; exit status 0 when the steady state
+held, 1 when it deviated, 2 when the experiment failed). ``monkeyhouse -a netflixoss -d 10``
+with no subcommand runs, as spigo does.
 
 User mistakes print one line on stderr and exit with status 2; there is no traceback.
 """
@@ -34,6 +36,7 @@ from monkeyhouse.model import (
 )
 from monkeyhouse.model.architecture import Architecture
 from monkeyhouse.model.scaling import instance_count, zero_count_warnings
+from monkeyhouse.model.scenario import is_scenario_file, load_scenario, scenario_schema
 from monkeyhouse.scenarios import runfolder
 from monkeyhouse.scenarios.run import SPAN_FORMATS, TelemetryOptions, run_to_folder
 from monkeyhouse.scenarios.simulation import RunOptions
@@ -92,7 +95,12 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     run = sub.add_parser("run", help="simulate an architecture and write its run folder")
-    run.add_argument("path", nargs="?", help="an architecture file to run (instead of -a)")
+    run.add_argument(
+        "path",
+        nargs="?",
+        help="an architecture file to run (instead of -a), or a scenario file "
+        "(a file with an 'architecture:' key; see docs/chaos.md)",
+    )
     run.add_argument(
         "-a",
         "--arch",
@@ -222,8 +230,13 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("-q", "--quiet", action="store_true", help="no progress and no summary")
 
     sub.add_parser("list", help="list the bundled architectures")
-    sub.add_parser("schema", help="print the JSON Schema of the native architecture format")
-    validate = sub.add_parser("validate", help="check architecture files")
+    schema = sub.add_parser(
+        "schema", help="print the JSON Schema of the native architecture format"
+    )
+    schema.add_argument(
+        "--scenario", action="store_true", help="print the scenario file's JSON Schema instead"
+    )
+    validate = sub.add_parser("validate", help="check architecture and scenario files")
     validate.add_argument("files", nargs="+", type=Path)
 
     render = sub.add_parser("render", help="draw a run folder's dependency graph (SVG and PNG)")
@@ -368,8 +381,31 @@ def _telemetry(args: argparse.Namespace) -> TelemetryOptions:
     )
 
 
+def cmd_run_scenario(
+    args: argparse.Namespace, argv: Sequence[str], out: TextIO, err: TextIO
+) -> int:
+    """``monkeyhouse run SCENARIO``: the file's settings; ``--out`` and ``-q`` apply."""
+    from monkeyhouse.scenarios.scenario import run_scenario, scenario_folder
+
+    scenario = load_scenario(Path(args.path))
+    target = args.out if args.out is not None else scenario_folder(scenario)
+    progress = None
+    if not args.quiet and err.isatty():
+        progress = ProgressLine(err, scenario.name)
+    result = run_scenario(
+        scenario, target, command=_command_line(argv), progress=progress, message_stream=out
+    )
+    if progress is not None:
+        progress.finish()
+    if not args.quiet:
+        out.write(format_summary(result.summary, str(target)) + "\n")
+    return 0 if result.summary.status == "complete" else 130
+
+
 def cmd_run(args: argparse.Namespace, argv: Sequence[str], out: TextIO, err: TextIO) -> int:
     """``monkeyhouse run``."""
+    if args.path and not args.reload and is_scenario_file(Path(args.path)):
+        return cmd_run_scenario(args, argv, out, err)
     arch = _resolve(args)
     options = _options(args, arch)
     telemetry = _telemetry(args)
@@ -421,6 +457,13 @@ def cmd_validate(files: Sequence[Path], out: TextIO, err: TextIO) -> int:
     status = 0
     for path in files:
         try:
+            if is_scenario_file(path):
+                scenario = load_scenario(path)
+                out.write(
+                    f"{path}: ok (scenario {scenario.name}: {scenario.architecture.arch}, "
+                    f"{len(scenario.chaos)} chaos actions)\n"
+                )
+                continue
             arch = load_architecture(path)
         except MonkeyhouseError as error:
             err.write(f"{error}\n")
@@ -514,7 +557,8 @@ def main(
         if args.command == "list":
             return cmd_list(out)
         if args.command == "schema":
-            out.write(json.dumps(architecture_schema(), indent=2) + "\n")
+            schema = scenario_schema() if args.scenario else architecture_schema()
+            out.write(json.dumps(schema, indent=2) + "\n")
             return 0
         if args.command == "validate":
             return cmd_validate(args.files, out, err)

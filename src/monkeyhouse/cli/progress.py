@@ -61,8 +61,11 @@ def format_summary(summary: RunSummary, out: str) -> str:
         f"  time       {summary.simulated_seconds:>12.3f} s simulated in "
         f"{summary.wall_seconds:.3f} s wall ({rate:,.0f} events/s)",
     ]
-    if summary.chaos_victims:
-        lines.append(f"  chaos      {', '.join(summary.chaos_victims)} killed at half time")
+    victims = summary.chaos_victims
+    if len(victims) == 1:
+        lines.append(f"  chaos      {victims[0]} killed at half time")
+    elif victims:
+        lines.append(f"  chaos      {len(victims):,} instances killed (see chaos.json)")
     lines.append(f"  written to {out}")
     return "\n".join(lines)
 

@@ -21,7 +21,8 @@ at a given time, and undoes those with a duration (the public methods live on
   refused). When the outage ends the zone's capacity comes back as new instances.
 - Chaos Kong does the same to a region, and ``dns_failover`` seconds later DNS (every
   denominator) stops sending to the region's dead front doors and spreads everything over the
-  surviving regions.
+  surviving regions. A Chaos Monkey replacement due while its place is dark waits for the
+  place to come back and starts with the outage's own replacements.
 - A partition loses every message between two regions or zones, both ways, and counts them.
 
 Every random choice comes from the run's seeded streams (``chaos/kill`` for victims,
@@ -99,11 +100,13 @@ class Fault:
     __slots__ = (
         "_timers",
         "action",
+        "deferred",
         "ended",
         "ident",
         "killed",
         "network",
         "replacements",
+        "side",
         "started",
         "target",
     )
@@ -117,6 +120,10 @@ class Fault:
         self.killed: list[Instance] = []
         self.replacements: list[Instance] = []
         self.network: Partition | LatencyFault | None = None
+        #: the dark place of a zone or region outage
+        self.side: Side | None = None
+        #: replacements due while the place was dark, started when it comes back
+        self.deferred: list[Instance] = []
         self._timers: list[Handle] = []
 
     @property
@@ -274,7 +281,16 @@ class Chaos:
                 self.env.schedule(replace_after, self._replace_one, instance)
         return [i.name for i in chosen]
 
-    def _replace_one(self, old: Instance) -> Instance:
+    def _replace_one(self, old: Instance) -> Instance | None:
+        """Start ``old``'s replacement, or defer it while its zone or region is dark."""
+        for fault in self.faults:
+            side = fault.side
+            if fault.active and side is not None and side.holds(old):
+                fault.deferred.append(old)
+                self._record(
+                    "replace", old.service.name, f"{old.name}'s replacement waits for {side}"
+                )
+                return None
         new = self._replace(old)
         self._record("replace", old.service.name, f"started {new.name} in place of {old.name}")
         return new
@@ -365,6 +381,7 @@ class Chaos:
         if restore_after is not None:
             _check_seconds(restore_after, "fail_zone: restore_after")
         fault = self._new_fault("chaos-gorilla", str(side))
+        fault.side = side
         self._darken(fault, side, "chaos-gorilla")
         self._end_later(fault, restore_after, "fail_zone: restore_after")
         return fault
@@ -383,6 +400,7 @@ class Chaos:
         if restore_after is not None:
             _check_seconds(restore_after, "fail_region: restore_after")
         fault = self._new_fault("chaos-kong", region)
+        fault.side = side
         self._darken(fault, side, "chaos-kong")
         fault._timers.append(self.env.schedule(dns_failover, self._dns_failover, fault))
         self._end_later(fault, restore_after, "fail_region: restore_after")
@@ -422,7 +440,7 @@ class Chaos:
             self.network.latencies.remove(network)
             detail = f"removed; {network.delayed} requests affected, {network.errors} failed"
         else:
-            for old in fault.killed:
+            for old in sorted(fault.killed + fault.deferred, key=lambda i: i.id):
                 new = self._replace(old)
                 fault.replacements.append(new)
             detail = f"restored; {len(fault.replacements)} new instances"

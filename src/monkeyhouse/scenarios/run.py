@@ -30,6 +30,8 @@ from monkeyhouse.exporters.summary import write_summary
 from monkeyhouse.exporters.tables import write_tables
 from monkeyhouse.exporters.zipkin import ZIPKIN_FILE, write_zipkin
 from monkeyhouse.model.architecture import Architecture
+from monkeyhouse.model.chaosaction import ChaosAction
+from monkeyhouse.model.scenario import action_json
 from monkeyhouse.scenarios import runfolder
 from monkeyhouse.scenarios.simulation import Progress, RunOptions, RunSummary, Simulation
 from monkeyhouse.telemetry.messagelog import MessageLog
@@ -102,12 +104,29 @@ def network_json(arch: Architecture) -> dict[str, Any]:
     }
 
 
+def chaos_json(simulation: Simulation, actions: Sequence[ChaosAction]) -> dict[str, Any]:
+    """What chaos did in a run, as ``chaos.json`` holds it (deterministic: no wall time)."""
+    return {
+        "actions": [action_json(a) for a in actions],
+        "log": [record.to_json() for record in simulation.chaos_log],
+        "faults": [fault.statistics() for fault in simulation.faults],
+        "victims": [i.name for i in simulation.chaos_control.killed],
+        "lost_to_partitions": simulation.context.partitioned,
+        "injected_errors": simulation.context.failed,
+    }
+
+
 class RunRecording:
     """A run folder being recorded: the simulation with its instruments; outputs at :meth:`close`.
 
     :func:`run_to_folder` runs one from start to end. A caller that steps the simulation itself
     (a Chaos Toolkit experiment) makes one, starts ``simulation`` with ``on_built=attach``,
     advances it, finishes it and calls :meth:`close` with the summary (or :meth:`abandon`).
+
+    ``chaos`` lists actions applied at their times; a run with any chaos (the architecture's
+    victim, or chaos applied while it runs, included) writes ``chaos.json`` (the actions, the
+    chaos log, every fault's figures) and the log into ``run.json``. ``scenario`` is recorded
+    in ``run.json`` as given.
     """
 
     def __init__(
@@ -122,8 +141,12 @@ class RunRecording:
         command: str = "",
         message_stream: Any = None,
         span_observers: Sequence[SpanObserver] = (),
+        chaos: Sequence[ChaosAction] = (),
+        scenario: dict[str, Any] | None = None,
     ) -> None:
         self.arch = arch
+        self.chaos = tuple(chaos)
+        self.scenario = scenario
         self.options = options
         self.out = out
         self.telemetry = telemetry = telemetry or TelemetryOptions()
@@ -155,11 +178,17 @@ class RunRecording:
         self.metrics: MetricsCollector | None = None
         try:
             self.simulation = Simulation(
-                arch, options, self.exporters, observers=observers, span_observers=observing
+                arch,
+                options,
+                self.exporters,
+                observers=observers,
+                span_observers=observing,
+                chaos=chaos,
             )
             if telemetry.metrics:
-                self.metrics = MetricsCollector(self.simulation.env, telemetry.interval)
-                self.simulation.context.span_observers.append(self.metrics.on_span)
+                collector = self.metrics = MetricsCollector(self.simulation.env, telemetry.interval)
+                self.simulation.context.span_observers.append(collector.on_span)
+                self.simulation.instance_started.append(lambda i: collector.attach([i]))
         except BaseException:
             self.abandon()
             raise
@@ -218,6 +247,11 @@ class RunRecording:
                     spans=kept,
                 )
             )
+        simulation = self.simulation
+        chaos_data = None
+        if self.chaos or simulation.chaos_log:
+            chaos_data = chaos_json(simulation, self.chaos)
+            files.append(runfolder.write_json_atomic(out / runfolder.CHAOS_JSON, chaos_data))
         manifest = {
             "monkeyhouse": version("monkeyhouse"),
             "command": self.command,
@@ -234,6 +268,10 @@ class RunRecording:
             "spans": asdict(spans.statistics()) if spans is not None else None,
             "files": sorted(f.name for f in files),
         }
+        if chaos_data is not None:
+            manifest["chaos"] = chaos_data["log"]
+        if self.scenario is not None:
+            manifest["scenario"] = self.scenario
         files.append(runfolder.write_json_atomic(out / runfolder.MANIFEST, manifest))
         result_metrics = metrics_summary(stats) if metrics is not None else {}
         return RunResult(out, tuple(files), summary, result_metrics)
@@ -250,8 +288,13 @@ def run_to_folder(
     command: str = "",
     progress: Progress | None = None,
     message_stream: Any = None,
+    chaos: Sequence[ChaosAction] = (),
+    scenario: dict[str, Any] | None = None,
 ) -> RunResult:
-    """Simulate ``arch`` with ``options`` and write the run folder ``out``."""
+    """Simulate ``arch`` with ``options`` and write the run folder ``out``.
+
+    ``chaos`` and ``scenario``: see :class:`RunRecording`.
+    """
     recording = RunRecording(
         arch,
         options,
@@ -261,6 +304,8 @@ def run_to_folder(
         telemetry=telemetry,
         command=command,
         message_stream=message_stream,
+        chaos=chaos,
+        scenario=scenario,
     )
     try:
         summary = recording.simulation.run(progress, on_built=recording.attach)

@@ -19,8 +19,18 @@ from monkeyhouse.exporters.atomicfile import write_text_atomic
 MANIFEST = "run.json"
 GRAPH_JSON = "graph.json"
 GRAPHML = "graph.graphml"
+#: what chaos did (written when the run had any chaos)
+CHAOS_JSON = "chaos.json"
 #: files a run writes; a run into an existing folder removes stale ones first
-OUTPUTS = (MANIFEST, GRAPH_JSON, GRAPHML, "summary.json", "metrics.prom", "report.html")
+OUTPUTS = (
+    MANIFEST,
+    GRAPH_JSON,
+    GRAPHML,
+    CHAOS_JSON,
+    "summary.json",
+    "metrics.prom",
+    "report.html",
+)
 OUTPUT_PATTERNS = (
     "graph-services.*",
     "graph-instances.*",
