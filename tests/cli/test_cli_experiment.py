@@ -86,6 +86,8 @@ def test_held_writes_the_journal_in_the_current_folder_and_the_run_folder(
     manifest = json.loads((tmp_path / "runs" / "lamp-1" / "run.json").read_text())
     assert manifest["command"].startswith("monkeyhouse experiment ")
     assert len(manifest["summary"]["chaos_victims"]) == 2
+    chaos = json.loads((tmp_path / "runs" / "lamp-1" / "chaos.json").read_text())
+    assert [r["action"] for r in chaos["log"]] == ["chaos-monkey", "chaos-monkey"]
     assert journal["monkeyhouse"]["run_folder"] == str(Path("runs") / "lamp-1")
 
 
