@@ -14,8 +14,8 @@ layers on the same row may not import each other)::
 Modules directly in ``src/monkeyhouse/``: ``errors.py`` may be imported by every layer except
 the engine and imports nothing from monkeyhouse; ``plugins.py`` is layer-neutral
 infrastructure, importable by every layer except the engine, and imports at most ``errors``;
-``api.py``, ``__init__.py`` and ``__main__.py`` are entry points and may import anything, but no
-layer may import them.
+``api.py``, ``__init__.py``, ``__main__.py`` and ``chaostoolkit.py`` (the Chaos Toolkit provider
+module) are entry points and may import anything, but no layer may import them.
 """
 
 from __future__ import annotations
@@ -46,7 +46,8 @@ ROWS: tuple[tuple[str, ...], ...] = (
 RANK: dict[str, int] = {layer: rank for rank, row in enumerate(ROWS) for layer in row}
 LAYERS: tuple[str, ...] = tuple(layer for row in ROWS for layer in row)
 SHARED = frozenset({"errors", "plugins"})  # importable by every layer but the engine
-ENTRY_POINTS = frozenset({"api", "__init__", "__main__"})
+# chaostoolkit.py: the provider module Chaos Toolkit imports by name (monkeyhouse.chaostoolkit)
+ENTRY_POINTS = frozenset({"api", "__init__", "__main__", "chaostoolkit"})
 LAYER_RULE = (
     "a layer may import only from itself and from layers strictly below it "
     "(" + " > ".join(", ".join(row) for row in ROWS) + "), plus monkeyhouse.errors and "

@@ -49,6 +49,7 @@ def run(
     duration: float = 2.0,
     dead: int = 0,
     text: str = GUARD,
+    poll: float = 10_000.0,
 ) -> tuple[RunSummary, list[Span], dict[str, CommandStatistics]]:
     """Run the chain; ``dead`` leaf instances are killed before time starts."""
     path = tmp_path / "guard.yaml"
@@ -61,7 +62,7 @@ def run(
     spans: list[Span] = []
     simulation = Simulation(
         load_architecture(path),
-        RunOptions(duration=duration, seed=5, chaos=False, poll=10_000.0),
+        RunOptions(duration=duration, seed=5, chaos=False, poll=poll),
         span_observers=[spans.append],
     )
 
@@ -268,3 +269,18 @@ def test_unprotected_edges_cost_no_command(tmp_path: Path) -> None:
     summary, _spans, commands = run(tmp_path, "mode: sequence")
     assert commands == {}
     assert summary.reads_answered > 0
+
+
+def test_no_instance_to_call_is_a_failure_of_the_command_and_the_fallback_answers(
+    tmp_path: Path,
+) -> None:
+    # the dead leaf (karyon deregisters) is forgotten at the poll at 0.5 s: before it, calls
+    # are refused; after it, the balancer finds nobody and no call goes out at all
+    keys = "fallback: {kind: static, value: spare}, breaker: none"
+    _, spans, commands = run(tmp_path, keys, dead=1, poll=0.5)
+    command = commands["app->leaf"]
+    assert command.cumulative["FAILURE"] == command.cumulative["FALLBACK_SUCCESS"] == 199
+    assert all(not r.error for r in roots(spans, 1.9))
+    refused = calls_to(spans, "leaf")
+    assert len(refused) == 49  # requests reaching app at 0.011 ... 0.491 s
+    assert max(s.start for s in refused) < 0.5

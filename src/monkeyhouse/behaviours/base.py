@@ -597,8 +597,13 @@ class Behaviour:
             return
         self._pass_on(work, target, index)
 
-    def _pass_on(self, work: Work, target: Instance, index: int) -> None:
-        """Call ``target`` (of dependency ``index``) with ``work``'s request, sized as set."""
+    def _pass_on(self, work: Work, target: Instance | None, index: int) -> None:
+        """Call ``target`` (of dependency ``index``) with ``work``'s request, sized as set.
+
+        ``target`` is None only on a protected edge whose load balancer found nobody: the
+        command counts that as a failure (Ribbon's "no server available" inside a Hystrix
+        command), and its fallback may answer.
+        """
         if self._protecting:
             group = self.groups[index]
             if group is not None:
@@ -610,6 +615,9 @@ class Behaviour:
                     budget.request_started()
                 self._attempt(execution, target)
                 return
+        if target is None:
+            self.fail(work, NO_ROUTE)
+            return
         request = work.request
         settings = self.calls[index]
         self.call(
@@ -670,7 +678,7 @@ class Behaviour:
         work.pending += 1
         for index in indices:
             target = self.pick(instance, (views[index],))
-            if target is None:
+            if target is None and not (self._protecting and self.groups[index] is not None):
                 work.error = NO_ROUTE
                 continue
             self._pass_on(work, target, index)
@@ -679,18 +687,25 @@ class Behaviour:
             self.next_step(work)
 
     # -- protected calls: breaker, bulkhead, timeout, retries, fallback --------------------
-    def _attempt(self, execution: Execution, target: Instance) -> None:
+    def _attempt(self, execution: Execution, target: Instance | None) -> None:
         """Try ``target`` if the breaker and the bulkhead let the attempt through."""
         now = self.env.now
         group = execution.group
         command = execution.command
         outlier = command.outlier
-        if outlier is not None and outlier.ejected(target, now):
+        if outlier is not None and target is not None and outlier.ejected(target, now):
             target = self._eligible(execution, target, now)
         breaker = command.breaker
         if breaker is not None and not breaker.allow(now):
             group.count(events.SHORT_CIRCUITED, now, command)
             self._fall_back(execution, SHORT_CIRCUITED)
+            return
+        if target is None:
+            # nobody to call: a failure of the command at once, never retried
+            group.count(events.FAILURE, now, command)
+            if breaker is not None and not isinstance(breaker, HystrixBreaker):
+                breaker.record(now, False, 0.0)
+            self._fall_back(execution, NO_ROUTE)
             return
         bulkhead = group.settings.bulkhead
         if bulkhead is not None and command.active >= bulkhead.size:

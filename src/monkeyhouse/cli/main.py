@@ -3,9 +3,11 @@
 Subcommands: ``run`` (simulate an architecture and write its run folder; spigo's flags work,
 single dash as in Go, long forms too; ``run FILE`` also runs a scenario file, one with a
 top-level ``architecture`` key, whose settings come from the file: only ``--out`` and ``-q``
-apply), ``list`` (the bundled catalog), ``schema`` (the native
-format's JSON Schema), ``validate`` (check architecture files) and ``render`` (draw a run's
-graph). ``monkeyhouse -a netflixoss -d 10`` with no subcommand runs, as spigo does.
+apply), ``list`` (the bundled catalog), ``schema`` (the native format's JSON Schema),
+``validate`` (check architecture files), ``render`` (draw a run's graph) and ``experiment``
+(run a Chaos Toolkit experiment against a simulation; exit status 0 when the steady state
+held, 1 when it deviated, 2 when the experiment failed). ``monkeyhouse -a netflixoss -d 10``
+with no subcommand runs, as spigo does.
 
 User mistakes print one line on stderr and exit with status 2; there is no traceback.
 """
@@ -39,7 +41,7 @@ from monkeyhouse.scenarios import runfolder
 from monkeyhouse.scenarios.run import SPAN_FORMATS, TelemetryOptions, run_to_folder
 from monkeyhouse.scenarios.simulation import RunOptions
 
-SUBCOMMANDS = ("run", "list", "schema", "validate", "render")
+SUBCOMMANDS = ("run", "list", "schema", "validate", "render", "experiment")
 BOOL_FLAGS = {"-j", "-g", "-f", "-m", "-r", "-c"}
 MAX_REGIONS = 6
 MAX_INSTANCES = 20_000_000
@@ -252,6 +254,23 @@ def _parser() -> argparse.ArgumentParser:
     )
     render.add_argument("--both", action="store_true", help="draw both views")
     render.add_argument("--format", default="svg,png", help="comma-separated: svg, png")
+
+    experiment = sub.add_parser(
+        "experiment",
+        help="run a Chaos Toolkit experiment against a simulation "
+        "(exit 0: steady state held, 1: deviated, 2: failed)",
+    )
+    experiment.add_argument("path", type=Path, help="the experiment file (JSON, or YAML)")
+    experiment.add_argument(
+        "--journal",
+        type=Path,
+        default=Path("journal.json"),
+        help="where to write the Chaos Toolkit journal (default ./journal.json)",
+    )
+    experiment.add_argument(
+        "--out", type=Path, default=None, help="run folder to write (default runs/ARCH-N)"
+    )
+    experiment.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     return parser
 
 
@@ -480,6 +499,50 @@ def cmd_render(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def cmd_experiment(args: argparse.Namespace, argv: Sequence[str], out: TextIO, err: TextIO) -> int:
+    """``monkeyhouse experiment FILE``: run it, write the journal and the run folder."""
+    from monkeyhouse.scenarios.experiment import read_experiment
+    from monkeyhouse.scenarios.experiment_runner import EXIT_FAILED, run_experiment
+
+    journal_path: Path = args.journal
+    if journal_path.is_dir():
+        raise UsageError(
+            f"--journal: {journal_path} is a folder (give a file path, e.g. "
+            f"{journal_path / 'journal.json'})"
+        )
+    parent = journal_path.parent
+    if not parent.is_dir():
+        raise UsageError(
+            f"--journal: folder {parent} does not exist (create it or choose another path)"
+        )
+    experiment = read_experiment(args.path)
+
+    def log(text: str) -> None:
+        if not args.quiet:
+            out.write(text + "\n")
+
+    target = (
+        args.out
+        if args.out is not None
+        else (lambda arch: runfolder.next_run_dir(Path("runs"), arch))
+    )
+    outcome = run_experiment(experiment, out=target, command=_command_line(argv), log=log)
+    try:
+        runfolder.write_json_atomic(journal_path, outcome.journal)
+    except OSError as error:
+        raise UsageError(
+            f"--journal: cannot write {journal_path}: {error.strerror} (choose another path)"
+        ) from None
+    if not args.quiet:
+        folder = outcome.result.out if outcome.result is not None else None
+        out.write(f"journal: {journal_path}\n")
+        if folder is not None:
+            out.write(f"run folder: {folder}\n")
+    if outcome.exit_status == EXIT_FAILED:
+        err.write(f"monkeyhouse: {args.path}: experiment {outcome.explanation()}\n")
+    return outcome.exit_status
+
+
 def main(
     argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None
 ) -> int:
@@ -506,6 +569,8 @@ def main(
             return 0
         if args.command == "validate":
             return cmd_validate(args.files, out, err)
+        if args.command == "experiment":
+            return cmd_experiment(args, raw, out, err)
         return cmd_render(args, out)
     except MonkeyhouseError as error:
         err.write(f"monkeyhouse: {error}\n")

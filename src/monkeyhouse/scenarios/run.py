@@ -117,6 +117,181 @@ def chaos_json(simulation: Simulation, actions: Sequence[ChaosAction]) -> dict[s
     }
 
 
+class RunRecording:
+    """A run folder being recorded: the simulation with its instruments; outputs at :meth:`close`.
+
+    :func:`run_to_folder` runs one from start to end. A caller that steps the simulation itself
+    (a Chaos Toolkit experiment) makes one, starts ``simulation`` with ``on_built=attach``,
+    advances it, finishes it and calls :meth:`close` with the summary (or :meth:`abandon`).
+
+    ``chaos`` lists actions applied at their times; a run with any chaos (the architecture's
+    victim, or chaos applied while it runs, included) writes ``chaos.json`` (the actions, the
+    chaos log, every fault's figures) and the log into ``run.json``. ``scenario`` is recorded
+    in ``run.json`` as given.
+    """
+
+    def __init__(
+        self,
+        arch: Architecture,
+        options: RunOptions,
+        out: Path,
+        *,
+        graph_json: bool = True,
+        graphml: bool = False,
+        telemetry: TelemetryOptions | None = None,
+        command: str = "",
+        message_stream: Any = None,
+        span_observers: Sequence[SpanObserver] = (),
+        chaos: Sequence[ChaosAction] = (),
+        scenario: dict[str, Any] | None = None,
+    ) -> None:
+        self.arch = arch
+        self.chaos = tuple(chaos)
+        self.scenario = scenario
+        self.options = options
+        self.out = out
+        self.telemetry = telemetry = telemetry or TelemetryOptions()
+        self.command = command
+        runfolder.prepare(out)
+        self.stamp = stamp = TimestampFormatter()
+        self.exporters: list[Any] = []
+        if graph_json:
+            self.exporters.append(
+                GraphJsonExporter(
+                    out / runfolder.GRAPH_JSON,
+                    arch=arch.arch,
+                    args=f"[{command}]",
+                    date=stamp.format(0.0),
+                )
+            )
+        if graphml:
+            self.exporters.append(GraphMLExporter(out / runfolder.GRAPHML, arch=arch.arch))
+        observers: list[MessageObserver] = []
+        if options.message_log and message_stream is not None:
+            observers.append(MessageLog(message_stream))
+        observing: list[SpanObserver] = list(span_observers)
+        self.spans: SpanCollector | None = None
+        if telemetry.spans:
+            self.spans = SpanCollector(
+                telemetry.sample, seed=options.seed, limit=telemetry.span_limit
+            )
+            observing.append(self.spans.on_span)
+        self.metrics: MetricsCollector | None = None
+        self.commands: CommandRecorder | None = None
+        try:
+            self.simulation = Simulation(
+                arch,
+                options,
+                self.exporters,
+                observers=observers,
+                span_observers=observing,
+                chaos=chaos,
+            )
+            if telemetry.metrics:
+                collector = self.metrics = MetricsCollector(self.simulation.env, telemetry.interval)
+                self.simulation.context.span_observers.append(collector.on_span)
+                self.simulation.instance_started.append(lambda i: collector.attach([i]))
+                self.commands = CommandRecorder(
+                    self.simulation.env,
+                    (s.behaviour for s in self.simulation.services),
+                    telemetry.interval,
+                )
+        except BaseException:
+            self.abandon()
+            raise
+
+    def attach(self, sim: Simulation) -> None:
+        """The ``on_built`` hook: metrics follow every instance with a station and start."""
+        if self.metrics is not None:
+            self.metrics.attach(i for i in sim.instances if i.station is not None)
+            self.metrics.start()
+        if self.commands is not None:
+            self.commands.start()
+
+    def abandon(self) -> None:
+        """Give up: partial graph files are removed, nothing else is written."""
+        for exporter in self.exporters:
+            with contextlib.suppress(OSError):
+                exporter.abandon()
+
+    def close(self, summary: RunSummary) -> RunResult:
+        """Write every output and the manifest for a finished (or interrupted) run."""
+        arch, options, telemetry, out = self.arch, self.options, self.telemetry, self.out
+        metrics, spans, commands = self.metrics, self.spans, self.commands
+        if metrics is not None:
+            metrics.finish()
+        totals: list[dict[str, Any]] = []
+        if commands is not None:
+            commands.finish()
+            totals = commands.totals()
+        files = [exporter.close() for exporter in self.exporters]
+        epoch_ns = self.stamp.nanoseconds(0.0)
+        kept = spans.spans() if spans is not None else []
+        if spans is not None:
+            formats = telemetry.span_formats
+            if "zipkin" in formats:
+                files.append(write_zipkin(out / ZIPKIN_FILE, kept, epoch_ns=epoch_ns))
+            if "otlp" in formats:
+                files.append(write_otlp(out / OTLP_FILE, kept, epoch_ns=epoch_ns))
+            if "jaeger" in formats:
+                files.append(write_jaeger(out / JAEGER_FILE, kept, epoch_ns=epoch_ns))
+            if "spigo" in formats:
+                files.append(
+                    write_spigo_flow(out / flow_file_name(arch.arch), kept, epoch_ns=epoch_ns)
+                )
+            if telemetry.otlp_url:
+                push_otlp(telemetry.otlp_url, otlp_payload(kept, epoch_ns=epoch_ns))
+        tables: dict[str, Any] = {}
+        stats: Any = None
+        if metrics is not None:
+            stats = metrics.statistics()
+            tables = metrics.tables()
+            if commands is not None:
+                tables.update(commands.tables())
+            files.extend(write_tables(out, tables))
+            files.append(write_summary(out / "summary.json", stats, totals))
+            files.append(write_prometheus(out / "metrics.prom", stats))
+            files.append(write_spigo_metrics(out, arch.arch, stats))
+        if telemetry.report:
+            files.append(
+                write_report(
+                    out / "report.html",
+                    arch=arch.arch,
+                    summary=summary.to_json(),
+                    tables=tables,
+                    spans=kept,
+                )
+            )
+        simulation = self.simulation
+        chaos_data = None
+        if self.chaos or simulation.chaos_log:
+            chaos_data = chaos_json(simulation, self.chaos)
+            files.append(runfolder.write_json_atomic(out / runfolder.CHAOS_JSON, chaos_data))
+        manifest = {
+            "monkeyhouse": version("monkeyhouse"),
+            "command": self.command,
+            "arch": arch.arch,
+            "source": arch.source,
+            "description": arch.description,
+            "seed": options.seed,
+            "epoch": EPOCH.isoformat().replace("+00:00", "Z"),
+            "options": options_json(options),
+            "network": network_json(arch),
+            "telemetry": asdict(telemetry),
+            "status": summary.status,
+            "summary": summary.to_json(),
+            "spans": asdict(spans.statistics()) if spans is not None else None,
+            "files": sorted(f.name for f in files),
+        }
+        if chaos_data is not None:
+            manifest["chaos"] = chaos_data["log"]
+        if self.scenario is not None:
+            manifest["scenario"] = self.scenario
+        files.append(runfolder.write_json_atomic(out / runfolder.MANIFEST, manifest))
+        result_metrics = metrics_summary(stats, totals) if metrics is not None else {}
+        return RunResult(out, tuple(files), summary, result_metrics)
+
+
 def run_to_folder(
     arch: Architecture,
     options: RunOptions,
@@ -133,136 +308,23 @@ def run_to_folder(
 ) -> RunResult:
     """Simulate ``arch`` with ``options`` and write the run folder ``out``.
 
-    ``chaos`` lists actions applied at their times; a run with any chaos (the architecture's
-    victim included) writes ``chaos.json`` (the actions, the chaos log, every fault's figures)
-    and the log into ``run.json``. ``scenario`` is recorded in ``run.json`` as given.
+    ``chaos`` and ``scenario``: see :class:`RunRecording`.
     """
-    telemetry = telemetry or TelemetryOptions()
-    runfolder.prepare(out)
-    stamp = TimestampFormatter()
-    exporters: list[Any] = []
-    if graph_json:
-        exporters.append(
-            GraphJsonExporter(
-                out / runfolder.GRAPH_JSON,
-                arch=arch.arch,
-                args=f"[{command}]",
-                date=stamp.format(0.0),
-            )
-        )
-    if graphml:
-        exporters.append(GraphMLExporter(out / runfolder.GRAPHML, arch=arch.arch))
-    observers: list[MessageObserver] = []
-    if options.message_log and message_stream is not None:
-        observers.append(MessageLog(message_stream))
-    span_observers: list[SpanObserver] = []
-    spans = None
-    if telemetry.spans:
-        spans = SpanCollector(telemetry.sample, seed=options.seed, limit=telemetry.span_limit)
-        span_observers.append(spans.on_span)
-    metrics = None
-    commands: CommandRecorder | None = None
+    recording = RunRecording(
+        arch,
+        options,
+        out,
+        graph_json=graph_json,
+        graphml=graphml,
+        telemetry=telemetry,
+        command=command,
+        message_stream=message_stream,
+        chaos=chaos,
+        scenario=scenario,
+    )
     try:
-        simulation = Simulation(
-            arch,
-            options,
-            exporters,
-            observers=observers,
-            span_observers=span_observers,
-            chaos=chaos,
-        )
-        if telemetry.metrics:
-            metrics = MetricsCollector(simulation.env, telemetry.interval)
-            simulation.context.span_observers.append(metrics.on_span)
-            collector = metrics
-            simulation.instance_started.append(lambda i: collector.attach([i]))
-            commands = CommandRecorder(
-                simulation.env, (s.behaviour for s in simulation.services), telemetry.interval
-            )
-
-        def attach(sim: Simulation) -> None:
-            if metrics is not None:
-                metrics.attach(i for i in sim.instances if i.station is not None)
-                metrics.start()
-            if commands is not None:
-                commands.start()
-
-        summary = simulation.run(progress, on_built=attach)
-        if metrics is not None:
-            metrics.finish()
-        if commands is not None:
-            commands.finish()
+        summary = recording.simulation.run(progress, on_built=recording.attach)
     except BaseException:
-        for exporter in exporters:
-            with contextlib.suppress(OSError):
-                exporter.abandon()
+        recording.abandon()
         raise
-    files = [exporter.close() for exporter in exporters]
-    epoch_ns = stamp.nanoseconds(0.0)
-    kept = spans.spans() if spans is not None else []
-    if spans is not None:
-        formats = telemetry.span_formats
-        if "zipkin" in formats:
-            files.append(write_zipkin(out / ZIPKIN_FILE, kept, epoch_ns=epoch_ns))
-        if "otlp" in formats:
-            files.append(write_otlp(out / OTLP_FILE, kept, epoch_ns=epoch_ns))
-        if "jaeger" in formats:
-            files.append(write_jaeger(out / JAEGER_FILE, kept, epoch_ns=epoch_ns))
-        if "spigo" in formats:
-            files.append(write_spigo_flow(out / flow_file_name(arch.arch), kept, epoch_ns=epoch_ns))
-        if telemetry.otlp_url:
-            push_otlp(telemetry.otlp_url, otlp_payload(kept, epoch_ns=epoch_ns))
-    tables: dict[str, Any] = {}
-    stats: Any = None
-    if metrics is not None:
-        stats = metrics.statistics()
-        tables = metrics.tables()
-        if commands is not None:
-            tables.update(commands.tables())
-        files.extend(write_tables(out, tables))
-        files.append(
-            write_summary(
-                out / "summary.json", stats, commands.totals() if commands is not None else []
-            )
-        )
-        files.append(write_prometheus(out / "metrics.prom", stats))
-        files.append(write_spigo_metrics(out, arch.arch, stats))
-    if telemetry.report:
-        files.append(
-            write_report(
-                out / "report.html",
-                arch=arch.arch,
-                summary=summary.to_json(),
-                tables=tables,
-                spans=kept,
-            )
-        )
-    chaos_data = None
-    if chaos or simulation.chaos_log:
-        chaos_data = chaos_json(simulation, chaos)
-        files.append(runfolder.write_json_atomic(out / runfolder.CHAOS_JSON, chaos_data))
-    manifest = {
-        "monkeyhouse": version("monkeyhouse"),
-        "command": command,
-        "arch": arch.arch,
-        "source": arch.source,
-        "description": arch.description,
-        "seed": options.seed,
-        "epoch": EPOCH.isoformat().replace("+00:00", "Z"),
-        "options": options_json(options),
-        "network": network_json(arch),
-        "telemetry": asdict(telemetry),
-        "status": summary.status,
-        "summary": summary.to_json(),
-        "spans": asdict(spans.statistics()) if spans is not None else None,
-        "files": sorted(f.name for f in files),
-    }
-    if chaos_data is not None:
-        manifest["chaos"] = chaos_data["log"]
-    if scenario is not None:
-        manifest["scenario"] = scenario
-    files.append(runfolder.write_json_atomic(out / runfolder.MANIFEST, manifest))
-    result_metrics = {}
-    if metrics is not None:
-        result_metrics = metrics_summary(stats, commands.totals() if commands is not None else [])
-    return RunResult(out, tuple(files), summary, result_metrics)
+    return recording.close(summary)
