@@ -30,6 +30,7 @@ from monkeyhouse.exporters.tables import write_tables
 from monkeyhouse.exporters.zipkin import ZIPKIN_FILE, write_zipkin
 from monkeyhouse.model.architecture import Architecture
 from monkeyhouse.scenarios import runfolder
+from monkeyhouse.scenarios.paced import PacedDriver
 from monkeyhouse.scenarios.simulation import Progress, RunOptions, RunSummary, Simulation
 from monkeyhouse.telemetry.messagelog import MessageLog
 from monkeyhouse.telemetry.metrics import MetricsCollector
@@ -112,8 +113,13 @@ def run_to_folder(
     command: str = "",
     progress: Progress | None = None,
     message_stream: Any = None,
+    driver: PacedDriver | None = None,
 ) -> RunResult:
-    """Simulate ``arch`` with ``options`` and write the run folder ``out``."""
+    """Simulate ``arch`` with ``options`` and write the run folder ``out``.
+
+    With a ``driver``, the run is paced (see :mod:`monkeyhouse.scenarios.paced`) and reports
+    its progress and live outputs through the driver; the outputs are the same.
+    """
     telemetry = telemetry or TelemetryOptions()
     runfolder.prepare(out)
     stamp = TimestampFormatter()
@@ -151,7 +157,10 @@ def run_to_folder(
                 metrics.attach(i for i in sim.instances if i.station is not None)
                 metrics.start()
 
-        summary = simulation.run(progress, on_built=attach)
+        if driver is None:
+            summary = simulation.run(progress, on_built=attach)
+        else:
+            summary = driver.drive(simulation, on_built=attach)
         if metrics is not None:
             metrics.finish()
     except BaseException:

@@ -22,7 +22,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from monkeyhouse.errors import UsageError
-from monkeyhouse.exporters.hystrixstream import to_json
+from monkeyhouse.exporters.hystrixstream import stream_events, to_json
+from monkeyhouse.patterns.command import CommandStatistics
+from monkeyhouse.scenarios.simulation import Simulation
 
 STREAM_PATH = "/hystrix.stream"
 PING = b": ping\n\n"
@@ -233,3 +235,53 @@ class HystrixStreamServer:
         traceback: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def run_commands(simulation: Simulation) -> list[CommandStatistics]:
+    """The simulation's command snapshots now (none before resilience telemetry reports them)."""
+    commands = getattr(simulation, "commands", None)
+    return list(commands()) if commands is not None else []
+
+
+class HystrixLiveStream:
+    """The ``hystrix`` live output of a paced run: a stream server fed with the run's commands.
+
+    Registered as the ``hystrix`` plug-in of the ``monkeyhouse.live`` entry point group, which
+    ``monkeyhouse run --hystrix-stream`` loads.
+
+    Args:
+        port: The port; 0 picks a free one.
+        interval: Seconds of quiet after which clients receive a ping.
+        wall: Stamp events with the wall clock instead of the run's epoch plus simulated time.
+        host: The address to listen on.
+
+    """
+
+    def __init__(
+        self,
+        port: int = 0,
+        *,
+        interval: float = DEFAULT_INTERVAL,
+        wall: bool = False,
+        host: str = "127.0.0.1",
+    ) -> None:
+        self.server = HystrixStreamServer(host, port, interval=interval)
+        self.wall = wall
+
+    @property
+    def url(self) -> str:
+        """The stream's URL."""
+        return self.server.url
+
+    def start(self) -> HystrixLiveStream:
+        """Begin serving; returns self."""
+        self.server.start()
+        return self
+
+    def push(self, simulation: Simulation) -> None:
+        """Publish every command of ``simulation`` (and its thread pools) as one push."""
+        self.server.publish(stream_events(run_commands(simulation), wall=self.wall))
+
+    def close(self) -> None:
+        """End every stream and free the port."""
+        self.server.close()
