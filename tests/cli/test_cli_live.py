@@ -36,6 +36,10 @@ def run_cli(*args: str) -> tuple[int, str, str]:
         (["--pace", "0"], "--pace: 0 must be a positive speed"),
         (["--pace", "nan"], "--pace: nan must be a positive speed"),
         (["--pace", "2", "--push-interval", "0"], "--push-interval: 0 must be a positive"),
+        (
+            ["--hystrix-stream", "--stream-host", "192.0.2.1"],
+            "hystrix.stream: cannot listen on 192.0.2.1:0",
+        ),
     ],
 )
 def test_bad_live_options_are_one_line_errors(

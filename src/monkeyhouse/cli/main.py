@@ -239,6 +239,13 @@ def _parser() -> argparse.ArgumentParser:
         "unless --pace is given",
     )
     live.add_argument(
+        "--stream-host",
+        default="127.0.0.1",
+        metavar="HOST",
+        help="address the stream listens on (default 127.0.0.1; 0.0.0.0 for a dashboard "
+        "in a container)",
+    )
+    live.add_argument(
         "--push-interval",
         type=float,
         default=0.5,
@@ -424,7 +431,12 @@ def _live(
                 "--hystrix-stream: the hystrix live output is not registered (reinstall "
                 "monkeyhouse with `pip install -e .`)"
             )
-        stream = factory(port=port, interval=args.push_interval, wall=args.stream_wall_clock)
+        stream = factory(
+            port=port,
+            interval=args.push_interval,
+            wall=args.stream_wall_clock,
+            host=args.stream_host,
+        )
     driver = PacedDriver(
         speed,
         push_interval=args.push_interval,

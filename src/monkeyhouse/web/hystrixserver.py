@@ -14,6 +14,7 @@ write, nothing else. Any other path answers 404.
 
 from __future__ import annotations
 
+import errno
 import threading
 from collections.abc import Iterable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -177,9 +178,13 @@ class HystrixStreamServer:
         try:
             self._server = _Server((host, port), handler)
         except OSError as error:
+            fix = (
+                "choose another port, or 0 for a free one"
+                if error.errno == errno.EADDRINUSE
+                else "give an address of this machine, such as 127.0.0.1"
+            )
             raise UsageError(
-                f"hystrix.stream: cannot listen on {host}:{port}: {error.strerror or error} "
-                "(choose another port, or 0 for a free one)"
+                f"hystrix.stream: cannot listen on {host}:{port}: {error.strerror or error} ({fix})"
             ) from None
         self._server.hub = self.hub
         self._server.interval = interval
