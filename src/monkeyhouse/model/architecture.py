@@ -60,6 +60,9 @@ class Dependency:
     service: str
     options: Mapping[str, Any] = field(default_factory=dict)
     calls: CallSettings = DEFAULT_CALLS
+    #: this edge's protection, as changes to the caller's (field of
+    #: :class:`~monkeyhouse.model.resilience.Resilience` to value; ``None`` switches it off)
+    resilience: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +97,9 @@ class Service:
     queue: int | Unset | None = UNSET
     on_full: OnFull | None = None
     dispatch: Dispatch | None = None
+    #: protection of every call this service makes, as changes to its package's defaults
+    #: (see :func:`~monkeyhouse.model.resilience.resilience_of`)
+    resilience: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def dependency_names(self) -> tuple[str, ...]:

@@ -32,7 +32,7 @@ from typing import Any, TypeVar
 
 import yaml
 
-from monkeyhouse.errors import ArchitectureError
+from monkeyhouse.errors import ArchitectureError, UsageError
 from monkeyhouse.model.architecture import (
     DEFAULT_REGIONS,
     DEFAULT_ZONES,
@@ -43,6 +43,16 @@ from monkeyhouse.model.architecture import (
 )
 from monkeyhouse.model.distributions import Distribution, parse_distribution, show_value
 from monkeyhouse.model.packages import BUILTIN_PACKAGES
+from monkeyhouse.model.resilience import (
+    BudgetSettings,
+    BulkheadSettings,
+    CountBreakerSettings,
+    FallbackSettings,
+    HystrixSettings,
+    OutlierSettings,
+    Resilience,
+    RetryPolicy,
+)
 from monkeyhouse.model.schema import FORMAT_V1
 from monkeyhouse.model.timing import (
     ARRIVALS,
@@ -103,6 +113,7 @@ _SERVICE_KEYS = (
     "queue",
     "on_full",
     "dispatch",
+    "resilience",
 )
 _GUESSTIMATE_KEYS = ("useCustomGuesstimate", "guesstimateType", "guesstimateValue")
 _DEPENDENCY_KEYS = (
@@ -114,6 +125,8 @@ _DEPENDENCY_KEYS = (
     "request_bytes",
     "response_bytes",
 )
+#: the parts of a dependency's protection, as written (a service's ``resilience`` takes them too)
+_RESILIENCE_KEYS = ("timeout", "retries", "breaker", "bulkhead", "fallback", "outlier")
 _NETWORK_KEYS = ("same_zone", "cross_zone", "cross_region", "regions", "bandwidth")
 #: Keys of a traffic source every pattern accepts.
 _TRAFFIC_COMMON_KEYS = ("source", "pattern", "rate", "arrivals", "mix")
@@ -141,6 +154,9 @@ _PATTERN_EXAMPLES: dict[str, str] = {
 _TRAFFIC_KEYS = _TRAFFIC_COMMON_KEYS + tuple(k for ks in _PATTERN_KEYS.values() for k in ks)
 
 _Choice = TypeVar("_Choice", bound=str)
+_Settings = TypeVar("_Settings")
+#: settings fields that take any number although their default is missing or whole
+_REAL_FIELDS = frozenset({"timeout", "backoff_cap"})
 _TOPOLOGY_KEYS = ("regions", "zones", "fixed_regions", "population", "first_index")
 
 _JSON_SPACE = re.compile(r"[ \t\r\n]+")
@@ -756,6 +772,9 @@ class _Reader:
         on_full = None
         if "on_full" in data:
             on_full = self.choice(data["on_full"], (*path, "on_full"), ON_FULL, "on_full")
+        resilience: dict[str, Any] = {}
+        if "resilience" in data:
+            resilience = self.service_resilience(data["resilience"], (*path, "resilience"))
         dispatch = None
         if "dispatch" in data:
             dispatch = self.choice(data["dispatch"], (*path, "dispatch"), DISPATCHES, "dispatch")
@@ -778,7 +797,14 @@ class _Reader:
             queue=queue,
             on_full=on_full,
             dispatch=dispatch,
+            resilience=resilience,
         )
+
+    def service_resilience(self, value: object, path: FieldPath) -> dict[str, Any]:
+        """A service's ``resilience``: ``none`` (no protection at all) or parts to change."""
+        if value == "none" or value is None:
+            return {"all": "none"}
+        return self.resilience(self.mapping(value, path, _RESILIENCE_KEYS, "resilience"), path)
 
     def dependencies(self, value: object, path: FieldPath) -> tuple[Dependency, ...]:
         if value is None:
@@ -802,13 +828,120 @@ class _Reader:
                 value,
                 "write the name of the service called, e.g. login, or {service: login}",
             )
-        data = self.mapping(value, path, _DEPENDENCY_KEYS, "a dependency")
+        data = self.mapping(value, path, _DEPENDENCY_KEYS + _RESILIENCE_KEYS, "a dependency")
         service = self.string(
             self.require(data, "service", path, "name the service called, e.g. service: login"),
             (*path, "service"),
         )
         options = {k: v for k, v in data.items() if k.startswith("x-")}
-        return Dependency(service, options, self.call_settings(data, path))
+        resilience = self.resilience({k: v for k, v in data.items() if k in _RESILIENCE_KEYS}, path)
+        return Dependency(service, options, self.call_settings(data, path), resilience)
+
+    # -- resilience: timeouts, retries, breakers, bulkheads, fallbacks, outlier ejection ------
+
+    def resilience(self, data: dict[str, Any], path: FieldPath) -> dict[str, Any]:
+        """The protection parts written in ``data``, as changes to a package's defaults."""
+        changes: dict[str, Any] = {}
+        for key, value in data.items():
+            where = (*path, key)
+            if value == "none" or value is None:
+                changes["retry" if key == "retries" else key] = None
+                if key == "retries":
+                    changes["budget"] = None
+                continue
+            if key == "timeout":
+                timeout = self.number(value, where, "timeout: 0.5 (seconds), or none")
+                self.settings(Resilience, {"timeout": timeout}, where, value)  # checks it
+                changes["timeout"] = timeout
+            elif key == "retries":
+                changes.update(self.retries(value, where))
+            elif key == "breaker":
+                changes["breaker"] = self.breaker(value, where)
+            elif key == "bulkhead":
+                fields = self.mapping(value, where, ("kind", "size", "queue"), "a bulkhead")
+                changes["bulkhead"] = self.settings(BulkheadSettings, fields, where, value)
+            elif key == "fallback":
+                fields = self.mapping(value, where, ("kind", "value", "service"), "a fallback")
+                changes["fallback"] = self.settings(FallbackSettings, fields, where, value)
+            elif key == "outlier":
+                if value == "envoy":
+                    changes["outlier"] = OutlierSettings()
+                    continue
+                known = tuple(OutlierSettings.__dataclass_fields__)
+                fields = self.mapping(value, where, known, "outlier detection")
+                changes["outlier"] = self.settings(OutlierSettings, fields, where, value)
+        return changes
+
+    def retries(self, value: object, path: FieldPath) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            count = self.whole(value, path, "retries: 2, or a mapping with retries and budget")
+            return {"retry": self.settings(RetryPolicy, {"retries": count}, path, value)}
+        known = (*RetryPolicy.__dataclass_fields__, "budget")
+        fields = dict(self.mapping(value, path, known, "retries"))
+        budget = fields.pop("budget", None)
+        changes: dict[str, Any] = {"retry": self.settings(RetryPolicy, fields, path, value)}
+        if budget is not None and budget != "none":
+            where = (*path, "budget")
+            budget_fields = self.mapping(budget, where, ("percent", "minimum"), "a retry budget")
+            changes["budget"] = self.settings(BudgetSettings, budget_fields, where, budget)
+        return changes
+
+    def breaker(self, value: object, path: FieldPath) -> HystrixSettings | CountBreakerSettings:
+        kinds: dict[str, type[HystrixSettings] | type[CountBreakerSettings]] = {
+            "hystrix": HystrixSettings,
+            "count": CountBreakerSettings,
+        }
+        if isinstance(value, str):
+            kind = self.choice(value, path, ("hystrix", "count", "none"), "breaker")
+            return kinds[kind]()
+        if not isinstance(value, dict):
+            raise self.fail(
+                path,
+                f"expected hystrix, count, none or a mapping, got {show_value(value)}",
+                value,
+                "write breaker: hystrix, or {kind: hystrix, sleep_window_ms: 2000}",
+            )
+        kind = self.choice(value.get("kind", "hystrix"), (*path, "kind"), tuple(kinds), "breaker")
+        cls = kinds[kind]
+        known = ("kind", *cls.__dataclass_fields__)
+        fields = dict(self.mapping(value, path, known, f"a {kind} breaker"))
+        fields.pop("kind", None)
+        if cls is HystrixSettings:
+            return self.settings(HystrixSettings, fields, path, value)
+        return self.settings(CountBreakerSettings, fields, path, value)
+
+    def settings(
+        self, cls: Callable[..., _Settings], fields: dict[str, Any], path: FieldPath, value: object
+    ) -> _Settings:
+        """``cls(**fields)`` with each field's type checked, and its own checks as our errors."""
+        kinds = getattr(cls, "__dataclass_fields__", {})
+        checked: dict[str, Any] = {}
+        for name, given in fields.items():
+            if name.startswith("x-"):
+                continue
+            where = (*path, name)
+            spec = kinds.get(name)
+            default = None if spec is None else spec.default
+            if isinstance(default, bool):
+                checked[name] = self.boolean(given, where)
+            elif (
+                isinstance(default, int)
+                and not isinstance(default, bool)
+                and name not in _REAL_FIELDS
+            ):
+                checked[name] = self.whole(given, where, f"{name}: {default}")
+            elif isinstance(default, int | float) or name in _REAL_FIELDS:
+                checked[name] = self.number(given, where, f"{name}: {default}")
+            elif name == "retry_on":
+                checked[name] = frozenset(self.name_list(given, where, "5xx, connect-failure"))
+            else:
+                checked[name] = self.string(given, where)
+        try:
+            return cls(**checked)
+        except UsageError as error:
+            raise self.fail(
+                path, str(error), value, "see docs/resilience.md for every setting"
+            ) from None
 
     def call_settings(self, data: dict[str, Any], path: FieldPath) -> CallSettings:
         if not any(key in data for key in _DEPENDENCY_KEYS[1:]):

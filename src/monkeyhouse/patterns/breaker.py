@@ -69,7 +69,7 @@ from enum import Enum
 from types import MappingProxyType
 from typing import Literal
 
-from monkeyhouse.errors import UsageError
+from monkeyhouse.model.resilience import CountBreakerSettings, HystrixSettings
 
 __all__ = [
     "BreakerState",
@@ -117,7 +117,7 @@ _HEALTH_SLOT: dict[HystrixEvent, int] = {
 }
 
 
-class _Ring:
+class RollingCounts:
     """Counters in time buckets ``floor(t / width)``, keeping the last ``size`` buckets.
 
     ``totals`` always holds the sum over the buckets ``head - size + 1 .. head``.
@@ -164,60 +164,6 @@ class _Ring:
         self.advance(index)
         self.counts[(index % self.size) * self.kinds + kind] += 1
         self.totals[kind] += 1
-
-
-def _positive(name: str, value: float) -> None:
-    if not value > 0:
-        raise UsageError(f"breaker setting {name}: {value!r} must be positive")
-
-
-@dataclass(frozen=True, slots=True)
-class HystrixSettings:
-    """Hystrix's circuit-breaker properties, with its defaults; durations in milliseconds.
-
-    ``health_snapshot_interval_ms`` is modelled (see the module notes): 0 checks the health
-    after every event instead. The rolling window must be a whole number of buckets and of
-    snapshot intervals.
-    """
-
-    rolling_window_ms: int = 10_000
-    rolling_buckets: int = 10
-    request_volume_threshold: int = 20
-    error_threshold_percentage: int = 50
-    sleep_window_ms: int = 5_000
-    force_open: bool = False
-    force_closed: bool = False
-    health_snapshot_interval_ms: int = 500
-    enabled: bool = True
-
-    def __post_init__(self) -> None:
-        _positive("rolling_window_ms", self.rolling_window_ms)
-        _positive("rolling_buckets", self.rolling_buckets)
-        if self.rolling_window_ms % self.rolling_buckets:
-            raise UsageError(
-                f"breaker setting rolling_buckets: {self.rolling_buckets} does not divide "
-                f"rolling_window_ms {self.rolling_window_ms} (use a divisor, e.g. 10)"
-            )
-        if self.request_volume_threshold < 0:
-            raise UsageError(
-                f"breaker setting request_volume_threshold: {self.request_volume_threshold} "
-                "must be 0 or more"
-            )
-        if not 0 <= self.error_threshold_percentage <= 100:
-            raise UsageError(
-                f"breaker setting error_threshold_percentage: "
-                f"{self.error_threshold_percentage} must be between 0 and 100"
-            )
-        if self.sleep_window_ms < 0:
-            raise UsageError(
-                f"breaker setting sleep_window_ms: {self.sleep_window_ms} must be 0 or more"
-            )
-        interval = self.health_snapshot_interval_ms
-        if interval < 0 or (interval and self.rolling_window_ms % interval):
-            raise UsageError(
-                f"breaker setting health_snapshot_interval_ms: {interval} must be 0 or divide "
-                f"rolling_window_ms {self.rolling_window_ms} (Hystrix's default is 500)"
-            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,10 +224,10 @@ class HystrixBreaker:
         self.force_open = settings.force_open
         self.force_closed = settings.force_closed
         self._rolling_width_ms = settings.rolling_window_ms // settings.rolling_buckets
-        self._rolling = _Ring(settings.rolling_buckets, len(_EVENTS))
+        self._rolling = RollingCounts(settings.rolling_buckets, len(_EVENTS))
         interval = settings.health_snapshot_interval_ms
         self._health_width_ms = interval or self._rolling_width_ms
-        self._health = _Ring(settings.rolling_window_ms // self._health_width_ms, 2)
+        self._health = RollingCounts(settings.rolling_window_ms // self._health_width_ms, 2)
         self._sleep = settings.sleep_window_ms / 1000.0
         self._cumulative = [0] * len(_EVENTS)
         self._open = False
@@ -408,43 +354,6 @@ class HystrixBreaker:
 
 
 # -- resilience4j -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class CountBreakerSettings:
-    """resilience4j's ``CircuitBreakerConfig`` for a COUNT_BASED window; durations in seconds.
-
-    Defaults are resilience4j's. ``max_wait_duration_in_half_open_state`` 0 waits forever.
-    """
-
-    failure_rate_threshold: float = 50.0
-    slow_call_rate_threshold: float = 100.0
-    slow_call_duration_threshold: float = 60.0
-    sliding_window_size: int = 100
-    minimum_number_of_calls: int = 100
-    wait_duration_in_open_state: float = 60.0
-    permitted_number_of_calls_in_half_open_state: int = 10
-    automatic_transition_from_open_to_half_open_enabled: bool = False
-    max_wait_duration_in_half_open_state: float = 0.0
-
-    def __post_init__(self) -> None:
-        for name in ("failure_rate_threshold", "slow_call_rate_threshold"):
-            value = getattr(self, name)
-            if not 0 < value <= 100:
-                raise UsageError(f"breaker setting {name}: {value!r} must be in (0, 100]")
-        _positive("slow_call_duration_threshold", self.slow_call_duration_threshold)
-        _positive("sliding_window_size", self.sliding_window_size)
-        _positive("minimum_number_of_calls", self.minimum_number_of_calls)
-        _positive("wait_duration_in_open_state", self.wait_duration_in_open_state)
-        _positive(
-            "permitted_number_of_calls_in_half_open_state",
-            self.permitted_number_of_calls_in_half_open_state,
-        )
-        if self.max_wait_duration_in_half_open_state < 0:
-            raise UsageError(
-                "breaker setting max_wait_duration_in_half_open_state: "
-                f"{self.max_wait_duration_in_half_open_state!r} must be 0 (forever) or more"
-            )
 
 
 _FAILED = 1

@@ -9,8 +9,16 @@ states, concurrency, latency percentiles and the bulkhead's pool. Exporters (the
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from monkeyhouse.model.resilience import HystrixSettings, Resilience
+from monkeyhouse.patterns.breaker import CountBreaker, HystrixBreaker, HystrixEvent, RollingCounts
+from monkeyhouse.patterns.outlier import OutlierDetector
+from monkeyhouse.patterns.retry import RetryBudget
 
 #: Hystrix's event types counted per command, in the order tables and streams show them
 EVENTS: tuple[str, ...] = (
@@ -97,3 +105,259 @@ class CommandStatistics:
     def name(self) -> str:
         """The command's name: ``caller->dependency``."""
         return f"{self.caller}->{self.dependency}"
+
+
+# -- the running commands ------------------------------------------------------------------
+
+SUCCESS, FAILURE, TIMEOUT, SHORT_CIRCUITED, POOL_REJECTED, SEMAPHORE_REJECTED = range(6)
+FALLBACK_SUCCESS, FALLBACK_FAILURE = 6, 7
+_HYSTRIX_EVENTS: tuple[HystrixEvent, ...] = tuple(HystrixEvent[name] for name in EVENTS)
+#: the events Hystrix's health counts (every one but these is an error, SUCCESS excepted)
+_HEALTH = (SUCCESS, FAILURE, TIMEOUT, POOL_REJECTED, SEMAPHORE_REJECTED)
+#: latency samples kept per percentile bucket (Hystrix's ``rollingPercentile.bucketSize``)
+_SAMPLES = 100
+#: the percentile window: 6 buckets of 10 s (Hystrix's ``rollingPercentile`` defaults)
+_PERCENTILE_BUCKETS = 6
+_PERCENTILE_WIDTH = 10.0
+
+
+class Command:
+    """One caller instance's command for one dependency: its breaker, bulkhead and balancer."""
+
+    __slots__ = ("active", "breaker", "budget", "cache", "outlier", "peak", "waiting")
+
+    def __init__(self, settings: Resilience) -> None:
+        breaker = settings.breaker
+        self.breaker: HystrixBreaker | CountBreaker | None = None
+        if isinstance(breaker, HystrixSettings):
+            self.breaker = HystrixBreaker(breaker)
+        elif breaker is not None:
+            self.breaker = CountBreaker(breaker)
+        budget = settings.budget
+        self.budget = None if budget is None else RetryBudget(budget.percent, budget.minimum)
+        outlier = settings.outlier
+        self.outlier = None if outlier is None else OutlierDetector(outlier)
+        #: executions holding a pool thread or a semaphore permit now
+        self.active = 0
+        #: the most held at once in the current rolling bucket
+        self.peak = 0
+        #: executions waiting for a pool thread: (execution, target) pairs
+        self.waiting: deque[tuple[Any, Any]] = deque()
+        #: the last good answer per key (for a cache fallback)
+        self.cache: dict[str, Any] = {}
+
+    def state(self, now: float) -> str:
+        """``closed``, ``open`` or ``half_open`` (``none`` without a breaker)."""
+        breaker = self.breaker
+        if breaker is None:
+            return "none"
+        state = breaker.state(now)
+        if state in ("open", "forced_open"):
+            return "open"
+        return "half_open" if state == "half_open" else "closed"
+
+
+class _Percentiles:
+    """Hystrix's rolling percentile: the last 100 values in each of six 10-second buckets."""
+
+    __slots__ = ("buckets", "head")
+
+    def __init__(self) -> None:
+        self.buckets: list[deque[float]] = [
+            deque(maxlen=_SAMPLES) for _ in range(_PERCENTILE_BUCKETS)
+        ]
+        self.head = 0
+
+    def add(self, now: float, value: float) -> None:
+        index = int(now // _PERCENTILE_WIDTH)
+        if index != self.head:
+            for bucket in range(max(self.head + 1, index - _PERCENTILE_BUCKETS + 1), index + 1):
+                self.buckets[bucket % _PERCENTILE_BUCKETS].clear()
+            self.head = index
+        self.buckets[index % _PERCENTILE_BUCKETS].append(value)
+
+    def summary(self, now: float) -> tuple[dict[float, float], float]:
+        """Percentile to milliseconds over the window ending at ``now``, and the mean."""
+        index = int(now // _PERCENTILE_WIDTH)
+        values = sorted(
+            value
+            for bucket in range(index - _PERCENTILE_BUCKETS + 1, index + 1)
+            if self.head - _PERCENTILE_BUCKETS < bucket <= self.head
+            for value in self.buckets[bucket % _PERCENTILE_BUCKETS]
+        )
+        if not values:
+            return dict.fromkeys(PERCENTILES, 0.0), 0.0
+        last = len(values) - 1
+        shown = {p: 1000.0 * values[min(last, int(p / 100.0 * len(values)))] for p in PERCENTILES}
+        shown[0.0] = 1000.0 * values[0]
+        shown[100.0] = 1000.0 * values[-1]
+        return shown, 1000.0 * sum(values) / len(values)
+
+
+class CommandGroup:
+    """A caller service's command for one dependency.
+
+    It holds the settings, the command of each caller instance, and the event counts over all
+    of them (as Turbine sums a cluster).
+    """
+
+    __slots__ = (
+        "_execute",
+        "_peaks",
+        "_rolling",
+        "_total",
+        "_width",
+        "caller",
+        "commands",
+        "concurrent",
+        "cumulative",
+        "dependency",
+        "fallback_index",
+        "retries",
+        "settings",
+    )
+
+    def __init__(
+        self,
+        caller: str,
+        dependency: str,
+        settings: Resilience,
+        *,
+        window: float = 10.0,
+        buckets: int = 10,
+    ) -> None:
+        self.caller = caller
+        self.dependency = dependency
+        self.settings = settings
+        #: the caller's dependency index a ``call`` fallback goes to (set by the caller)
+        self.fallback_index = -1
+        self.commands: dict[int, Command] = {}
+        self.cumulative = [0] * len(EVENTS)
+        self._width = window / buckets
+        self._rolling = RollingCounts(buckets, len(EVENTS))
+        self._peaks = RollingCounts(buckets, 1)
+        self._execute = _Percentiles()
+        self._total = _Percentiles()
+        #: executions in flight at the dependency now (over every instance)
+        self.concurrent = 0
+        #: retries started so far
+        self.retries = 0
+
+    def command(self, instance: int) -> Command:
+        """The command of the caller instance numbered ``instance`` (made on first use)."""
+        command = self.commands.get(instance)
+        if command is None:
+            command = self.commands[instance] = Command(self.settings)
+        return command
+
+    def count(self, event: int, now: float, command: Command) -> None:
+        """One ``event`` (an index into :data:`EVENTS`) on ``command`` at ``now``."""
+        self.cumulative[event] += 1
+        self._rolling.add(int(now // self._width), event)
+        breaker = command.breaker
+        if breaker is None:
+            return
+        if isinstance(breaker, HystrixBreaker):
+            breaker.record(now, _HYSTRIX_EVENTS[event])
+
+    def started(self, command: Command, now: float) -> None:
+        """An execution took a pool thread or permit of ``command``."""
+        command.active += 1
+        self.concurrent += 1
+        ring = self._peaks
+        index = int(now // self._width)
+        ring.advance(index)
+        slot = (index % ring.size) * ring.kinds
+        if command.active > ring.counts[slot]:
+            ring.totals[0] += command.active - ring.counts[slot]
+            ring.counts[slot] = command.active
+
+    def ended(self, command: Command) -> None:
+        """An execution gave its pool thread or permit back."""
+        command.active -= 1
+        self.concurrent -= 1
+
+    def executed(self, now: float, seconds: float) -> None:
+        """An attempt that reached the dependency took ``seconds``."""
+        self._execute.add(now, seconds)
+
+    def finished(self, now: float, seconds: float) -> None:
+        """A command (every attempt and the fallback) took ``seconds`` in all."""
+        self._total.add(now, seconds)
+
+    def statistics(self, now: float, hosts: int) -> CommandStatistics:
+        """A snapshot at ``now``; ``hosts`` is the number of caller instances alive."""
+        rolling = self._rolling
+        rolling.advance(int(now // self._width))
+        counts = dict(zip(EVENTS, rolling.totals, strict=True))
+        requests = sum(rolling.totals[event] for event in _HEALTH)
+        errors = requests - rolling.totals[SUCCESS]
+        opened = half = breakers = 0
+        active = queued = 0
+        for command in self.commands.values():
+            active += command.active
+            queued += len(command.waiting)
+            state = command.state(now)
+            if state == "none":
+                continue
+            breakers += 1
+            if state == "open":
+                opened += 1
+            elif state == "half_open":
+                half += 1
+        peaks = self._peaks
+        peaks.advance(int(now // self._width))
+        peak = max(peaks.counts) if peaks.counts else 0
+        execute, execute_mean = self._execute.summary(now)
+        total, total_mean = self._total.summary(now)
+        settings = self.settings
+        bulkhead = settings.bulkhead
+        breaker = settings.breaker
+        shown: dict[str, int | bool] = {}
+        if isinstance(breaker, HystrixSettings):
+            shown = {
+                "requestVolumeThreshold": breaker.request_volume_threshold,
+                "errorThresholdPercentage": breaker.error_threshold_percentage,
+                "sleepWindowInMilliseconds": breaker.sleep_window_ms,
+                "forceOpen": breaker.force_open,
+                "forceClosed": breaker.force_closed,
+                "enabled": breaker.enabled,
+            }
+        elif breaker is not None:
+            shown = {
+                "requestVolumeThreshold": breaker.minimum_number_of_calls,
+                "errorThresholdPercentage": int(breaker.failure_rate_threshold),
+                "sleepWindowInMilliseconds": int(breaker.wait_duration_in_open_state * 1000),
+                "forceOpen": False,
+                "forceClosed": False,
+                "enabled": True,
+            }
+        return CommandStatistics(
+            caller=self.caller,
+            dependency=self.dependency,
+            time=now,
+            hosts=hosts,
+            rolling=MappingProxyType(counts),
+            cumulative=MappingProxyType(dict(zip(EVENTS, self.cumulative, strict=True))),
+            request_count=requests,
+            error_count=errors,
+            error_percentage=int(errors / requests * 100) if requests else 0,
+            open=opened,
+            half_open=half,
+            breakers=breakers,
+            concurrent=self.concurrent,
+            rolling_max_concurrent=peak,
+            latency_execute=MappingProxyType(execute),
+            latency_execute_mean=execute_mean,
+            latency_total=MappingProxyType(total),
+            latency_total_mean=total_mean,
+            timeout_ms=0.0 if settings.timeout is None else settings.timeout * 1000.0,
+            isolation="NONE"
+            if bulkhead is None
+            else ("THREAD" if bulkhead.kind == "threadpool" else "SEMAPHORE"),
+            pool_size=0 if bulkhead is None else bulkhead.size,
+            pool_queue=0 if bulkhead is None else bulkhead.queue,
+            pool_active=active,
+            pool_queued=queued,
+            breaker_settings=MappingProxyType(shown),
+        )

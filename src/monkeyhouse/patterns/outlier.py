@@ -38,54 +38,15 @@ it needs no timer in the engine and costs nothing while idle.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from monkeyhouse.errors import UsageError
+from monkeyhouse.model.resilience import OutlierSettings
+
+__all__ = ["OutlierDetector", "OutlierSettings", "OutlierStatistics"]
 
 H = TypeVar("H", bound=Hashable)
-
-
-@dataclass(frozen=True, slots=True)
-class OutlierSettings:
-    """Outlier detection settings; times in seconds, defaults are Envoy's."""
-
-    consecutive_5xx: int = 5
-    interval: float = 10.0
-    base_ejection_time: float = 30.0
-    max_ejection_time: float = 300.0
-    max_ejection_percent: float = 10.0
-    always_eject_one_host: bool = True
-
-    def __post_init__(self) -> None:
-        if (
-            isinstance(self.consecutive_5xx, bool)
-            or not isinstance(self.consecutive_5xx, int)
-            or self.consecutive_5xx < 1
-        ):
-            raise UsageError(
-                "outlier detection: consecutive_5xx must be a whole number >= 1, "
-                f"got {self.consecutive_5xx!r} (Envoy's default is 5)"
-            )
-        for name in ("interval", "base_ejection_time", "max_ejection_time"):
-            value = getattr(self, name)
-            if not (isinstance(value, int | float) and value > 0 and math.isfinite(value)):
-                raise UsageError(
-                    f"outlier detection: {name} must be a number of seconds > 0, got {value!r}"
-                )
-        if self.max_ejection_time < self.base_ejection_time:
-            raise UsageError(
-                "outlier detection: max_ejection_time cannot be smaller than base_ejection_time "
-                f"({self.max_ejection_time:g} s < {self.base_ejection_time:g} s)"
-            )
-        percent = self.max_ejection_percent
-        if not (isinstance(percent, int | float) and 0 <= percent <= 100):
-            raise UsageError(
-                f"outlier detection: max_ejection_percent must be between 0 and 100, "
-                f"got {percent!r}"
-            )
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,165 +37,34 @@ Randomness comes only from the ``random.Random`` passed to :meth:`RetryPolicy.de
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from random import Random
-from typing import Literal
+from dataclasses import dataclass
 
 from monkeyhouse.errors import UsageError
-
-#: the jitter modes of :attr:`RetryPolicy.jitter`
-Jitter = Literal["none", "full", "equal"]
-JITTERS: tuple[str, ...] = ("none", "full", "equal")
-
-#: the named failure classes :attr:`RetryPolicy.retry_on` accepts (besides three-digit codes)
-RETRY_CLASSES: frozenset[str] = frozenset(
-    {"5xx", "gateway-error", "connect-failure", "reset", "timeout"}
+from monkeyhouse.model.resilience import (
+    CAP_FACTOR,
+    DEFAULT_BASE,
+    JITTERS,
+    NO_RETRIES,
+    RETRY_CLASSES,
+    Jitter,
+    RetryPolicy,
+    error_classes,
 )
 
-#: Envoy's default base interval, seconds
-DEFAULT_BASE = 0.025
-#: Envoy's default cap is this many times the base interval
-CAP_FACTOR = 10.0
-
-_STATUS = re.compile(r"^([1-5][0-9][0-9])(?![0-9])")
-_CODE = re.compile(r"^[1-5][0-9][0-9]$")
-
-
-def error_classes(error: str) -> frozenset[str]:
-    """The failure classes an error string belongs to (empty for success or a local failure).
-
-    The status is the three-digit number the string starts with. 5xx answers are ``"5xx"`` and
-    their code; 502, 503 and 504 are also ``"gateway-error"``. Words add classes: "connection
-    refused" or "connect" failures are ``"connect-failure"``, "reset" is ``"reset"``, 504 and
-    "timeout"/"timed out" are ``"timeout"``; each of these is also ``"5xx"``. An error that
-    names no instance reached ("no route") belongs to no class, so it is never retried.
-    """
-    if not error:
-        return frozenset()
-    lower = error.lower()
-    if "no route" in lower:
-        return frozenset()
-    classes: set[str] = set()
-    match = _STATUS.match(error)
-    code = int(match.group(1)) if match else None
-    if code is not None:
-        classes.add(str(code))
-        if 500 <= code <= 599:
-            classes.add("5xx")
-        if code in (502, 503, 504):
-            classes.add("gateway-error")
-    if "connection refused" in lower or "connect failure" in lower or "connect-failure" in lower:
-        classes.update(("connect-failure", "5xx"))
-    if "reset" in lower:
-        classes.update(("reset", "5xx"))
-    if code == 504 or "timeout" in lower or "timed out" in lower:
-        classes.update(("timeout", "5xx"))
-    if code is None and not classes:
-        # a failure with no status and no known word: the instance did not answer properly
-        classes.add("5xx")
-    return frozenset(classes)
-
-
-def _default_retry_on() -> frozenset[str]:
-    return frozenset({"5xx", "connect-failure", "reset", "timeout"})
-
-
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    """How one client retries one dependency: count, back-off, jitter and what is retried.
-
-    ``backoff_cap`` of ``None`` means 10 × ``backoff_base`` (Envoy's default); it reads back
-    resolved. Times are seconds. Invalid values raise :class:`~monkeyhouse.errors.UsageError`
-    naming the field.
-    """
-
-    retries: int = 1
-    backoff_base: float = DEFAULT_BASE
-    backoff_cap: float | None = None
-    jitter: Jitter = "full"
-    retry_on: frozenset[str] = field(default_factory=_default_retry_on)
-
-    def __post_init__(self) -> None:
-        if isinstance(self.retries, bool) or not isinstance(self.retries, int):
-            raise UsageError(f"retry policy: retries must be a whole number, got {self.retries!r}")
-        if self.retries < 0:
-            raise UsageError(f"retry policy: retries must be 0 or more, got {self.retries}")
-        if not (isinstance(self.backoff_base, int | float) and self.backoff_base > 0):
-            raise UsageError(
-                f"retry policy: backoff_base must be a number of seconds > 0, "
-                f"got {self.backoff_base!r} (Envoy's default is 0.025)"
-            )
-        if not math.isfinite(self.backoff_base):
-            raise UsageError(f"retry policy: backoff_base must be finite, got {self.backoff_base}")
-        cap = self.backoff_cap
-        if cap is None:
-            cap = CAP_FACTOR * self.backoff_base
-        elif not (isinstance(cap, int | float) and cap >= self.backoff_base):
-            raise UsageError(
-                f"retry policy: backoff_cap must be at least backoff_base "
-                f"({self.backoff_base:g} s), got {cap!r} (leave it out for 10 x backoff_base)"
-            )
-        object.__setattr__(self, "backoff_cap", float(cap))
-        if self.jitter not in JITTERS:
-            raise UsageError(
-                f"retry policy: jitter must be one of {', '.join(JITTERS)}, got {self.jitter!r}"
-            )
-        retry_on = frozenset(self.retry_on)
-        unknown = sorted(name for name in retry_on if name not in RETRY_CLASSES)
-        unknown = [name for name in unknown if not _CODE.match(name)]
-        if unknown:
-            raise UsageError(
-                f"retry policy: retry_on has unknown class {unknown[0]!r} (known: "
-                f"{', '.join(sorted(RETRY_CLASSES))}, or a three-digit status such as '503')"
-            )
-        object.__setattr__(self, "retry_on", retry_on)
-
-    @property
-    def cap(self) -> float:
-        """The back-off cap in seconds (``backoff_cap`` resolved)."""
-        cap = self.backoff_cap
-        return CAP_FACTOR * self.backoff_base if cap is None else cap
-
-    @property
-    def attempts(self) -> int:
-        """The most attempts one call makes: the first one and every retry."""
-        return self.retries + 1
-
-    def is_retryable(self, error: str) -> bool:
-        """Whether a failure with this error string is of a class in ``retry_on``."""
-        return not self.retry_on.isdisjoint(error_classes(error))
-
-    def backoff(self, attempt: int) -> float:
-        """The un-jittered back-off before retry ``attempt``: ``min(cap, base · 2^(attempt-1))``."""
-        if attempt < 1:
-            raise ValueError(f"attempt counts retries from 1, got {attempt}")
-        cap = self.cap
-        exponent = attempt - 1
-        if exponent >= 64:  # 2**64 times any positive base is past every sensible cap
-            return cap
-        return min(cap, self.backoff_base * float(1 << exponent))
-
-    def delay(self, attempt: int, rng: Random) -> float:
-        """Seconds to wait before retry ``attempt`` (1 = the first retry), jittered with ``rng``.
-
-        ``none``: the back-off ``d``; ``full``: uniform in ``[0, d]``; ``equal``: ``d/2`` plus
-        uniform in ``[0, d/2]``. ``rng`` is drawn once for the jittered modes, never for
-        ``none``.
-        """
-        ceiling = self.backoff(attempt)
-        if self.jitter == "full":
-            return rng.uniform(0.0, ceiling)
-        if self.jitter == "equal":
-            half = ceiling / 2.0
-            return half + rng.uniform(0.0, half)
-        return ceiling
-
-
-#: a policy that never retries
-NO_RETRIES = RetryPolicy(retries=0)
+__all__ = [
+    "CAP_FACTOR",
+    "DEFAULT_BASE",
+    "JITTERS",
+    "NO_RETRIES",
+    "RETRY_CLASSES",
+    "Jitter",
+    "RetryBudget",
+    "RetryBudgetStatistics",
+    "RetryPolicy",
+    "attempts_per_request",
+    "error_classes",
+]
 
 
 @dataclass(frozen=True, slots=True)
