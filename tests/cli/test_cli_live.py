@@ -7,6 +7,8 @@ import http.client
 import io
 import json
 import queue
+import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -164,3 +166,17 @@ def test_ctrl_c_ends_a_streamed_run_and_the_folder_is_written(tmp_path: Path) ->
     assert manifest["status"] == "interrupted"
     assert 0 < manifest["summary"]["simulated_seconds"] < 600
     assert (tmp_path / "run" / "graph.json").is_file()
+
+
+def test_the_docs_example_runs(tmp_path: Path) -> None:
+    docs = Path(__file__).resolve().parents[2] / "docs" / "hystrix-stream.md"
+    console = re.findall(r"```console\n(.*?)```", docs.read_text(encoding="utf-8"), flags=re.S)
+    command, shown = console[0].splitlines()[:2]
+    args = shlex.split(command.removeprefix("$ monkeyhouse "))
+    assert args[:2] == ["run", "-a"]
+    # the same command, shorter and faster, on a free port (later options win)
+    args = [a if a != "8989" else "0" for a in args]
+    status, _, err = run_cli(*args, "-d", "1", "--pace", "20", "--out", str(tmp_path / "r"), "-q")
+    assert status == 0
+    pattern = re.escape(shown).replace("8989", r"\d+")
+    assert re.fullmatch(pattern, err.splitlines()[0])

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from monkeyhouse.exporters.hystrixstream import (
@@ -363,3 +365,18 @@ def test_to_json_is_one_compact_line() -> None:
     text = to_json(command_event(snapshot(), time_ms=0))
     assert "\n" not in text
     assert '"name":"zuul->karyon"' in text
+
+
+def documented_fields(section: str) -> set[str]:
+    """The field names in the first column of a table of docs/hystrix-stream.md's section."""
+    docs = Path(__file__).resolve().parents[2] / "docs" / "hystrix-stream.md"
+    text = docs.read_text(encoding="utf-8").split(f"### `{section}`", 1)[1].split("\n#", 1)[0]
+    rows = [line.split("|")[1] for line in text.splitlines() if line.startswith("| `")]
+    return {name for row in rows for name in re.findall(r"`([A-Za-z_.]+)`", row)}
+
+
+def test_the_docs_describe_every_field_sent() -> None:
+    stats = snapshot()
+    assert documented_fields("HystrixCommand") == set(COMMAND_FIELDS)
+    assert documented_fields("HystrixThreadPool") == set(THREAD_POOL_FIELDS)
+    assert set(command_event(stats, time_ms=0)) == set(COMMAND_FIELDS)
