@@ -17,6 +17,7 @@ import pytest
 import monkeyhouse
 from monkeyhouse.behaviours.spans import CLIENT, REJECTED, SERVER, Span
 from monkeyhouse.model import load_architecture
+from monkeyhouse.model.resilience import unprotected
 from monkeyhouse.scenarios.simulation import RunOptions, RunSummary, Simulation
 from monkeyhouse.telemetry.spans import check_trace_tree
 
@@ -148,7 +149,8 @@ def test_a_full_queue_rejects(tmp_path: Path) -> None:
     )
     path = tmp_path / "reject.yaml"
     path.write_text(text)
-    summary, spans = simulate(load_architecture(path), 1.0)
+    # unprotected: with the defaults, web's breaker on app would open at this error rate
+    summary, spans = simulate(unprotected(load_architecture(path)), 1.0)
     # one request every 1 ms, each holding app's only thread for 10 ms of work plus 2 ms
     # waiting on db (two 1 ms hops) and 4 ms of db's work: 1 in 16 gets in
     assert summary.reads == 1000
@@ -173,13 +175,20 @@ def test_message_log_prints_one_line_per_message(tmp_path: Path) -> None:
     assert {line.split()[4] for line in lines} <= kinds
 
 
-def test_a_dead_instance_refuses_connections_and_callers_hear_it(tmp_path: Path) -> None:
-    """Requests routed to a killed instance before the next poll fail fast (502), never hang."""
+@pytest.mark.parametrize("protected", [False, True])
+def test_a_dead_instance_refuses_connections_and_callers_hear_it(
+    tmp_path: Path, protected: bool
+) -> None:
+    """Requests routed to a killed instance before the next poll fail fast (502), never hang.
+
+    Unprotected, every refusal fails its request. With the package defaults, zuul retries a
+    refused connection once on another pick (Ribbon's MaxAutoRetriesNextServer=1), so only a
+    retry that picks the dead instance again fails.
+    """
     arch = monkeyhouse.load("netflixoss")
     spans: list[Span] = []
-    simulation = Simulation(
-        arch, RunOptions(duration=10, seed=3, rate=2000, poll=3.0), span_observers=[spans.append]
-    )
+    options = RunOptions(duration=10, seed=3, rate=2000, poll=3.0, resilience=protected)
+    simulation = Simulation(arch, options, span_observers=[spans.append])
     summary = simulation.run()
     refused = [s for s in spans if s.kind == CLIENT and s.error.startswith("502 connection")]
     assert summary.chaos_victims
@@ -190,12 +199,27 @@ def test_a_dead_instance_refuses_connections_and_callers_hear_it(tmp_path: Path)
     # every request is answered or failed except those still in flight at the end
     done = summary.reads_answered + summary.writes_answered + summary.errors
     assert summary.reads + summary.writes - done < 100
-    assert summary.errors >= len(refused)
+    if not protected:
+        assert summary.errors >= len(refused)
+    else:
+        # a request fails when its one retry is refused too (its trace holds two refusals), or
+        # when a full pool of 10 threads turned it away (no fallback is set)
+        twice = collections.Counter(span.trace for span in refused)
+        turned_away = sum(
+            c.cumulative["THREAD_POOL_REJECTED"] + c.cumulative["SHORT_CIRCUITED"]
+            for c in simulation.commands()
+        )
+        assert summary.errors == sum(1 for count in twice.values() if count == 2) + turned_away
+        assert max(twice.values()) == 2
+        # each retry picks among zoneA's 8 homepage instances: about 1 in 8 is refused again
+        assert summary.errors < len(refused) / 3
 
 
 def test_cassandra_coordinators_do_not_deadlock_under_load() -> None:
     """Peers ask each other for keys without taking request threads, so overload degrades."""
     arch = monkeyhouse.load("netflixoss")
-    summary = Simulation(arch, RunOptions(duration=3, seed=1, rate=15000, chaos=False)).run()
+    # unprotected: Hystrix's pools of 10 threads would shed this load at the callers first
+    options = RunOptions(duration=3, seed=1, rate=15000, chaos=False, resilience=False)
+    summary = Simulation(arch, options).run()
     answered = summary.reads_answered + summary.writes_answered
     assert answered > 0.8 * (summary.reads + summary.writes)

@@ -128,12 +128,15 @@ def simulate(
     seed: int,
     on_built: Callable[[Simulation], object] | None = None,
 ) -> tuple[RunSummary, Simulation, float]:
-    """Write ``text`` as an architecture file, run it for ``duration``, give the wall time."""
+    """Write ``text`` as an architecture file, run it for ``duration``, give the wall time.
+
+    Calls go unprotected (no timeouts, retries or pools), as the closed forms assume.
+    """
     path = tmp_path / "arch.yaml"
     path.write_text(text)
     simulation = Simulation(
         load_architecture(path),
-        RunOptions(duration=duration, seed=seed, chaos=False),
+        RunOptions(duration=duration, seed=seed, chaos=False, resilience=False),
         span_observers=[observer],
     )
     started = time.perf_counter()

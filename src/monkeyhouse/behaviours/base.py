@@ -40,12 +40,21 @@ from monkeyhouse.behaviours.spans import (
     CLIENT,
     DEPENDENCY_FAILED,
     NO_ROUTE,
+    PERMIT_REJECTED,
+    POOL_REJECTED,
     REJECTED,
     SERVER,
+    SHORT_CIRCUITED,
+    TIMED_OUT,
     Span,
 )
+from monkeyhouse.errors import UsageError
+from monkeyhouse.model.architecture import EUREKA
 from monkeyhouse.model.distributions import Exponential, Fixed, LogNormal
 from monkeyhouse.model.timing import CallSettings
+from monkeyhouse.patterns import command as events
+from monkeyhouse.patterns.breaker import HystrixBreaker
+from monkeyhouse.patterns.command import Command, CommandGroup, CommandStatistics
 from monkeyhouse.patterns.discovery import View
 from monkeyhouse.patterns.queueing import QUEUED, STARTED, WORKING, Station
 from monkeyhouse.topology.instances import Instance, ServiceRuntime
@@ -88,6 +97,43 @@ class Work:
         #: whether the request holds one of the instance's threads (peers' requests inside a
         #: cluster may not)
         self.holds = True
+
+
+class Execution:
+    """One protected call of a request to a dependency: its attempts, then maybe a fallback.
+
+    ``request`` is the attempt in flight (None between attempts, and once the attempt has timed
+    out, so a late answer is recognised and dropped).
+    """
+
+    __slots__ = (
+        "attempt",
+        "command",
+        "falling_back",
+        "group",
+        "index",
+        "request",
+        "retrying",
+        "sent",
+        "started",
+        "target",
+        "work",
+    )
+
+    def __init__(
+        self, work: Work, index: int, group: CommandGroup, command: Command, now: float
+    ) -> None:
+        self.work = work
+        self.index = index
+        self.group = group
+        self.command = command
+        self.started = now
+        self.sent = now
+        self.attempt = 0
+        self.target: Instance | None = None
+        self.request: Message | None = None
+        self.retrying = False
+        self.falling_back = False
 
 
 def sampler(distribution: Any, rng: random.Random) -> Callable[[], float]:
@@ -165,6 +211,10 @@ class Behaviour:
         #: fan_out's plan when it is always the same, and the call settings it was made from
         self._plan: list[list[int]] = []
         self._plan_of: tuple[CallSettings, ...] | None = None
+        self.groups = self._command_groups(context, service)
+        self._protecting = any(group is not None for group in self.groups)
+        self._timed_out_later = self._timed_out
+        self._retry_later = self._retry
         self.picked_view = 0
         self.received = 0
         self.requests = 0
@@ -172,6 +222,37 @@ class Behaviour:
         self.dropped = 0
         self.rejected = 0
         self.failed = 0
+
+    @staticmethod
+    def _command_groups(context: Context, service: ServiceRuntime) -> list[CommandGroup | None]:
+        """A command group per protected dependency (None where calls go unprotected).
+
+        Storage tiers (staash's dispatch ``tiers``) are read and written without protection:
+        their calls try the next tier on a miss, which a command does not model yet.
+        """
+        spec = service.spec
+        if context.timing_of(service).dispatch == "tiers":
+            return [None for d in spec.dependencies if d.service != EUREKA]
+        settings = context.resilience_of(service)
+        names = [d.service for d in spec.dependencies if d.service != EUREKA]
+        groups: list[CommandGroup | None] = []
+        for name, protection in zip(names, settings, strict=True):
+            if not protection.active:
+                groups.append(None)
+                continue
+            group = CommandGroup(service.name, name, protection)
+            fallback = protection.fallback
+            if fallback is not None and fallback.kind == "call":
+                if fallback.service not in names:
+                    raise UsageError(
+                        f"service {service.name!r}, dependency {name!r}: fallback calls "
+                        f"{fallback.service!r}, which is not one of its dependencies (known: "
+                        f"{', '.join(names)}); list it with probability: 0 to call it only "
+                        "as a fallback"
+                    )
+                group.fallback_index = names.index(fallback.service)
+            groups.append(group)
+        return groups
 
     # -- life cycle ------------------------------------------------------------------------
     def start(self, instance: Instance) -> None:
@@ -407,6 +488,9 @@ class Behaviour:
         request = response.link
         if request is None:
             return
+        if type(request.work) is Execution:
+            self._attempt_answered(request.work, request, response)
+            return
         client = request.client
         if client is not None:
             client.end = self.env.now
@@ -431,10 +515,14 @@ class Behaviour:
             work.error = DEPENDENCY_FAILED if response.error else ""
             self._finish(work)
             return
-        if response.error and not work.error:
+        self._dependency_done(work, response.error, response.value)
+
+    def _dependency_done(self, work: Work, error: str, value: Any) -> None:
+        """One of ``work``'s calls ended with ``error`` or ``value``: go on when all are in."""
+        if error and not work.error:
             work.error = DEPENDENCY_FAILED
-        if response.value not in ("", None):
-            work.value = response.value
+        if value not in ("", None):
+            work.value = value
         if work.pending == 0:
             self.next_step(work)
 
@@ -511,6 +599,17 @@ class Behaviour:
 
     def _pass_on(self, work: Work, target: Instance, index: int) -> None:
         """Call ``target`` (of dependency ``index``) with ``work``'s request, sized as set."""
+        if self._protecting:
+            group = self.groups[index]
+            if group is not None:
+                command = group.command(work.instance.id)
+                work.pending += 1
+                execution = Execution(work, index, group, command, self.env.now)
+                budget = command.budget
+                if budget is not None:
+                    budget.request_started()
+                self._attempt(execution, target)
+                return
         request = work.request
         settings = self.calls[index]
         self.call(
@@ -566,14 +665,259 @@ class Behaviour:
         work.step += 1
         instance = work.instance
         views = instance.views
+        # hold the step open while its calls go out: a protected call can end at once (short-
+        # circuited, rejected, or served by its fallback) and must not finish the step early
+        work.pending += 1
         for index in indices:
             target = self.pick(instance, (views[index],))
             if target is None:
                 work.error = NO_ROUTE
                 continue
             self._pass_on(work, target, index)
+        work.pending -= 1
         if work.pending == 0:
             self.next_step(work)
+
+    # -- protected calls: breaker, bulkhead, timeout, retries, fallback --------------------
+    def _attempt(self, execution: Execution, target: Instance) -> None:
+        """Try ``target`` if the breaker and the bulkhead let the attempt through."""
+        now = self.env.now
+        group = execution.group
+        command = execution.command
+        outlier = command.outlier
+        if outlier is not None and outlier.ejected(target, now):
+            target = self._eligible(execution, target, now)
+        breaker = command.breaker
+        if breaker is not None and not breaker.allow(now):
+            group.count(events.SHORT_CIRCUITED, now, command)
+            self._fall_back(execution, SHORT_CIRCUITED)
+            return
+        bulkhead = group.settings.bulkhead
+        if bulkhead is not None and command.active >= bulkhead.size:
+            if bulkhead.kind == "threadpool" and len(command.waiting) < bulkhead.queue:
+                command.waiting.append((execution, target))
+                return
+            if breaker is not None and not isinstance(breaker, HystrixBreaker):
+                breaker.release(now)
+            if bulkhead.kind == "threadpool":
+                group.count(events.POOL_REJECTED, now, command)
+                self._fall_back(execution, POOL_REJECTED)
+            else:
+                group.count(events.SEMAPHORE_REJECTED, now, command)
+                self._fall_back(execution, PERMIT_REJECTED)
+            return
+        self._send_attempt(execution, target)
+
+    def _eligible(self, execution: Execution, target: Instance, now: float) -> Instance:
+        """A uniform pick among the view's hosts not ejected (``target`` when all are: panic)."""
+        outlier = execution.command.outlier
+        instance = execution.work.instance
+        if outlier is None:
+            return target
+        live = instance.views[execution.index].live
+        hosts = [h for h in live if h is not instance and not outlier.ejected(h, now)]
+        if not hosts:
+            return target  # Envoy's panic routing: every host is ejected, use them anyway
+        return hosts[int(self.rng.random() * len(hosts))]  # type: ignore[no-any-return]
+
+    def _send_attempt(self, execution: Execution, target: Instance) -> None:
+        now = self.env.now
+        group = execution.group
+        if group.settings.bulkhead is not None:
+            group.started(execution.command, now)
+        else:
+            group.concurrent += 1
+        execution.attempt += 1
+        execution.sent = now
+        execution.target = target
+        work = execution.work
+        request = work.request
+        settings = self.calls[execution.index]
+        message = self.call(
+            work,
+            work.instance,
+            target,
+            request.kind,
+            request.key,
+            request.value,
+            request_bytes=settings.request_bytes,
+            reply_bytes=settings.response_bytes,
+        )
+        work.pending -= 1  # the execution waits for its attempts, counted once
+        message.work = execution
+        execution.request = message
+        timeout = group.settings.timeout
+        if timeout is not None:
+            self._schedule(timeout, self._timed_out_later, message)
+
+    def _attempt_answered(self, execution: Execution, request: Message, response: Message) -> None:
+        if execution.request is not request:
+            return  # it timed out already: the late answer is dropped
+        execution.request = None
+        client = request.client
+        if client is not None:
+            client.end = self.env.now
+            client.error = response.error
+            self.context.emit_span(client)
+        if execution.falling_back:
+            self._fallback_answered(execution, response.error, response.value)
+        else:
+            self._attempt_ended(execution, response.error, response.value, timed_out=False)
+
+    def _timed_out(self, request: Message) -> None:
+        execution: Execution = request.work
+        if execution.request is not request:
+            return  # answered in time
+        execution.request = None
+        client = request.client
+        if client is not None:
+            client.end = self.env.now
+            client.error = TIMED_OUT
+            self.context.emit_span(client)
+        if execution.falling_back:
+            self._fallback_answered(execution, TIMED_OUT, "")
+        else:
+            self._attempt_ended(execution, TIMED_OUT, "", timed_out=True)
+
+    def _attempt_ended(self, execution: Execution, error: str, value: Any, timed_out: bool) -> None:
+        """Count the attempt, free its thread, then answer, retry or fall back."""
+        now = self.env.now
+        group = execution.group
+        command = execution.command
+        settings = group.settings
+        if settings.bulkhead is not None:
+            group.ended(command)
+            if command.waiting:
+                following, target = command.waiting.popleft()
+                self._send_attempt(following, target)
+        else:
+            group.concurrent -= 1
+        group.executed(now, now - execution.sent)
+        if not error:
+            event = events.SUCCESS
+        elif timed_out:
+            event = events.TIMEOUT
+        else:
+            event = events.FAILURE
+        group.count(event, now, command)
+        breaker = command.breaker
+        if breaker is not None and not isinstance(breaker, HystrixBreaker):
+            breaker.record(now, not error, now - execution.sent)
+        outlier = command.outlier
+        if outlier is not None and execution.target is not None:
+            outlier.record(execution.target, now, not error)
+        budget = command.budget
+        if execution.retrying:
+            execution.retrying = False
+            if budget is not None:
+                budget.retry_finished()
+        if not error:
+            fallback = settings.fallback
+            if fallback is not None and fallback.kind == "cache":
+                command.cache[execution.work.request.key] = value
+            self._settle(execution, "", value)
+            return
+        policy = settings.retry
+        if (
+            policy is not None
+            and execution.attempt <= policy.retries
+            and execution.work.instance.alive
+            and policy.is_retryable(error)
+            and (budget is None or budget.try_retry())
+        ):
+            execution.retrying = budget is not None
+            group.retries += 1
+            self._schedule(policy.delay(execution.attempt, self.rng), self._retry_later, execution)
+            return
+        self._fall_back(execution, error)
+
+    def _retry(self, execution: Execution) -> None:
+        """The back-off is over: try again, on another pick of the dependency's instances."""
+        instance = execution.work.instance
+        if not instance.alive:
+            return
+        target = self.pick(instance, (instance.views[execution.index],))
+        if target is None:
+            if execution.retrying:
+                execution.retrying = False
+                budget = execution.command.budget
+                if budget is not None:
+                    budget.retry_finished()
+            self._fall_back(execution, NO_ROUTE)
+            return
+        self._attempt(execution, target)
+
+    def _fall_back(self, execution: Execution, error: str) -> None:
+        """The call failed for good: serve the fallback if there is one, else the error."""
+        fallback = execution.group.settings.fallback
+        if fallback is None:
+            self._settle(execution, error, "")
+            return
+        now = self.env.now
+        group = execution.group
+        command = execution.command
+        if fallback.kind == "static":
+            group.count(events.FALLBACK_SUCCESS, now, command)
+            self._settle(execution, "", fallback.value)
+            return
+        if fallback.kind == "cache":
+            key = execution.work.request.key
+            if key in command.cache:
+                group.count(events.FALLBACK_SUCCESS, now, command)
+                self._settle(execution, "", command.cache[key])
+            else:
+                group.count(events.FALLBACK_FAILURE, now, command)
+                self._settle(execution, error, "")
+            return
+        instance = execution.work.instance
+        target = self.pick(instance, (instance.views[group.fallback_index],))
+        if target is None:
+            group.count(events.FALLBACK_FAILURE, now, command)
+            self._settle(execution, error, "")
+            return
+        execution.falling_back = True
+        work = execution.work
+        request = work.request
+        settings = self.calls[group.fallback_index]
+        message = self.call(
+            work,
+            instance,
+            target,
+            request.kind,
+            request.key,
+            request.value,
+            request_bytes=settings.request_bytes,
+            reply_bytes=settings.response_bytes,
+        )
+        work.pending -= 1
+        message.work = execution
+        execution.request = message
+        timeout = group.settings.timeout
+        if timeout is not None:
+            self._schedule(timeout, self._timed_out_later, message)
+
+    def _fallback_answered(self, execution: Execution, error: str, value: Any) -> None:
+        event = events.FALLBACK_FAILURE if error else events.FALLBACK_SUCCESS
+        execution.group.count(event, self.env.now, execution.command)
+        self._settle(execution, error, value)
+
+    def _settle(self, execution: Execution, error: str, value: Any) -> None:
+        """The protected call is over: the request goes on with its answer."""
+        now = self.env.now
+        group = execution.group
+        group.finished(now, now - execution.started)
+        budget = execution.command.budget
+        if budget is not None:
+            budget.request_finished()
+        work = execution.work
+        work.pending -= 1
+        if work.instance.alive:
+            self._dependency_done(work, error, value)
+
+    def commands(self, now: float) -> list[CommandStatistics]:
+        """A snapshot of every protected dependency's command (see ``patterns/command.py``)."""
+        hosts = sum(1 for instance in self.service.instances if instance.alive)
+        return [group.statistics(now, hosts) for group in self.groups if group is not None]
 
     # -- tiers: storage layers tried in order ----------------------------------------------
     def tier_views(self, instance: Instance) -> list[list[View]]:

@@ -18,6 +18,7 @@ from monkeyhouse.behaviours.messages import GET, PUT, RESPONSE, Message
 from monkeyhouse.behaviours.spans import TARGET_DEAD, Span
 from monkeyhouse.engine import Environment, RandomStreams
 from monkeyhouse.model.architecture import EUREKA
+from monkeyhouse.model.resilience import Resilience, resilience_of
 from monkeyhouse.model.timing import (
     CallSettings,
     NetworkSettings,
@@ -94,6 +95,12 @@ class Context:
         """Call settings per dependency, in the order of the service's views."""
         spec = service.spec
         return tuple(calls_of(d) for d in spec.dependencies if d.service != EUREKA)
+
+    @staticmethod
+    def resilience_of(service: ServiceRuntime) -> tuple[Resilience, ...]:
+        """The protection of each dependency's calls, in the order of the service's views."""
+        spec = service.spec
+        return tuple(resilience_of(spec, d) for d in spec.dependencies if d.service != EUREKA)
 
     # -- randomness and ids ----------------------------------------------------------------
     def rng(self, name: str) -> random.Random:

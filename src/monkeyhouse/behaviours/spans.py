@@ -23,6 +23,10 @@ REJECTED = "503 queue full"
 NO_ROUTE = "502 no route to a dependency"
 DEPENDENCY_FAILED = "502 dependency failed"
 TARGET_DEAD = "502 connection refused: the instance is gone"
+TIMED_OUT = "504 timeout: no answer in time"
+SHORT_CIRCUITED = "503 short-circuited: the breaker is open"
+POOL_REJECTED = "503 rejected: the dependency's thread pool is full"
+PERMIT_REJECTED = "503 rejected: the dependency's semaphore is full"
 
 
 class Span:

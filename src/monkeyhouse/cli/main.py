@@ -176,6 +176,11 @@ def _parser() -> argparse.ArgumentParser:
         "--no-graph", action="store_true", help="write no graph files (for very large runs)"
     )
     run.add_argument("--no-chaos", action="store_true", help="do not run chaos monkey")
+    run.add_argument(
+        "--no-resilience",
+        action="store_true",
+        help="call without timeouts, retries, breakers or bulkheads (spigo's calls)",
+    )
     traffic = run.add_argument_group("traffic (overrides the architecture's)")
     traffic.add_argument(
         "--rate",
@@ -357,6 +362,7 @@ def _options(args: argparse.Namespace, arch: Architecture) -> RunOptions:
         message_log=args.messages,
         step=args.step,
         chaos=not args.no_chaos,
+        resilience=not args.no_resilience,
     )
 
 

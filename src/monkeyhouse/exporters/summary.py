@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -47,8 +48,12 @@ def latency_ms(latency: HistogramSnapshot) -> dict[str, float | None]:
     return out
 
 
-def summary(stats: MetricsStatistics) -> dict[str, Any]:
-    """The content of ``summary.json`` for a metrics snapshot."""
+def summary(stats: MetricsStatistics, commands: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
+    """The content of ``summary.json`` for a metrics snapshot.
+
+    ``commands`` are the protected commands' totals (Hystrix's event counts per caller and
+    dependency); with none, the key is left out, so unprotected runs keep their shape.
+    """
     duration = stats.duration
     services: dict[str, Any] = {}
     for svc in stats.services:
@@ -91,14 +96,20 @@ def summary(stats: MetricsStatistics) -> dict[str, Any]:
         "instances": len(stats.instances),
         "edges": len(stats.edges),
     }
-    return {"run": run, "services": services, "edges": edges}
+    result: dict[str, Any] = {"run": run, "services": services, "edges": edges}
+    if commands:
+        result["commands"] = {f"{c['caller']} -> {c['dependency']}": dict(c) for c in commands}
+    return result
 
 
-def render_summary(stats: MetricsStatistics) -> str:
+def render_summary(stats: MetricsStatistics, commands: Sequence[Mapping[str, Any]] = ()) -> str:
     """``summary.json``'s text: indented, keys sorted, one final newline."""
-    return json.dumps(summary(stats), indent=2, sort_keys=True, allow_nan=False) + "\n"
+    data = summary(stats, commands)
+    return json.dumps(data, indent=2, sort_keys=True, allow_nan=False) + "\n"
 
 
-def write_summary(path: Path, stats: MetricsStatistics) -> Path:
+def write_summary(
+    path: Path, stats: MetricsStatistics, commands: Sequence[Mapping[str, Any]] = ()
+) -> Path:
     """Write ``summary.json`` (atomically) to ``path``."""
-    return write_text_atomic(path, render_summary(stats))
+    return write_text_atomic(path, render_summary(stats, commands))

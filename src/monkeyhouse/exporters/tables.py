@@ -29,7 +29,15 @@ from typing import Any
 import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]
 import pyarrow.parquet as pq  # type: ignore[import-untyped, unused-ignore]
 
+from monkeyhouse.telemetry.commands import COMMAND_SCHEMA, TIMELINE_SCHEMA
 from monkeyhouse.telemetry.metrics import TABLE_SCHEMAS
+
+#: every table's columns: the metrics' and the commands'
+SCHEMAS = {
+    **TABLE_SCHEMAS,
+    "command_metrics": COMMAND_SCHEMA,
+    "breaker_timeline": TIMELINE_SCHEMA,
+}
 
 #: The file each table is written to.
 FILE_NAMES: dict[str, str] = {
@@ -39,6 +47,8 @@ FILE_NAMES: dict[str, str] = {
     "totals": "metrics_totals.parquet",
     "instance_totals": "metrics_instance_totals.parquet",
     "edge_totals": "metrics_edge_totals.parquet",
+    "command_metrics": "metrics_commands.parquet",
+    "breaker_timeline": "breaker_timeline.parquet",
 }
 
 _TYPES = {"float64": pa.float64(), "int64": pa.int64(), "string": pa.string()}
@@ -46,7 +56,7 @@ _TYPES = {"float64": pa.float64(), "int64": pa.int64(), "string": pa.string()}
 
 def arrow_schema(table: str) -> Any:
     """The :class:`pyarrow.Schema` of ``table`` (a key of ``TABLE_SCHEMAS``)."""
-    return pa.schema([pa.field(name, _TYPES[kind]) for name, kind in TABLE_SCHEMAS[table]])
+    return pa.schema([pa.field(name, _TYPES[kind]) for name, kind in SCHEMAS[table]])
 
 
 def arrow_table(table: str, columns: Mapping[str, Sequence[Any]]) -> Any:

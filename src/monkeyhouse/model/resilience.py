@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Final, Literal
 from monkeyhouse.errors import UsageError
 
 if TYPE_CHECKING:
-    from monkeyhouse.model.architecture import Dependency, Service
+    from monkeyhouse.model.architecture import Architecture, Dependency, Service
 
 
 def _positive(name: str, value: float) -> None:
@@ -503,3 +503,16 @@ def resilience_of(service: Service, dependency: Dependency) -> Resilience:
         changes.pop("all")
         base = NO_RESILIENCE
     return replace(base, **changes)
+
+
+def unprotected(arch: Architecture) -> Architecture:
+    """``arch`` with no protection on any call (spigo's calls; ``--no-resilience``)."""
+    services = tuple(
+        replace(
+            service,
+            resilience={"all": "none"},
+            dependencies=tuple(replace(d, resilience={}) for d in service.dependencies),
+        )
+        for service in arch.services
+    )
+    return replace(arch, services=services)

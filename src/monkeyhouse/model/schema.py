@@ -17,6 +17,17 @@ from __future__ import annotations
 from typing import Any
 
 from monkeyhouse.model.distributions import PERCENTILE_KEYS
+from monkeyhouse.model.resilience import (
+    BULKHEAD_KINDS,
+    FALLBACK_KINDS,
+    BudgetSettings,
+    BulkheadSettings,
+    CountBreakerSettings,
+    FallbackSettings,
+    HystrixSettings,
+    OutlierSettings,
+    RetryPolicy,
+)
 from monkeyhouse.model.timing import (
     ARRIVALS,
     CALL_MODES,
@@ -36,8 +47,8 @@ SCHEMA_ID = "https://monkeyhouse.dev/schema/architecture-1.json"
 _EXTENSIONS: dict[str, Any] = {"^x-": {"description": "An extension: kept and ignored."}}
 
 _FUTURE = (
-    " Later versions of the format add new optional keys here (timeouts, retries, circuit "
-    "breakers, versions), so files valid today stay valid."
+    " Later versions of the format add new optional keys here (versions, deployments), so "
+    "files valid today stay valid."
 )
 
 #: Keys only one traffic pattern accepts, and which of them it requires.
@@ -206,12 +217,87 @@ def _dependency() -> dict[str, Any]:
                         "minimum": 0,
                         "description": "Response payload in bytes (default 0).",
                     },
+                    **resilience_properties(),
                 },
                 "required": ["service"],
                 "patternProperties": _EXTENSIONS,
                 "additionalProperties": False,
             },
         ],
+    }
+
+
+def _settings(cls: Any, description: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """An object whose keys are the fields of the settings dataclass ``cls``."""
+    properties: dict[str, Any] = dict(extra or {})
+    for name, spec in cls.__dataclass_fields__.items():
+        default = spec.default
+        if isinstance(default, bool):
+            properties[name] = {"type": "boolean", "default": default}
+        elif isinstance(default, int) and name not in ("timeout", "backoff_cap"):
+            properties[name] = {"type": "integer", "minimum": 0, "default": default}
+        elif isinstance(default, float) or name == "backoff_cap":
+            properties[name] = {"type": "number", "minimum": 0}
+            if isinstance(default, float):
+                properties[name]["default"] = default
+        elif name == "retry_on":
+            properties[name] = {"type": "array", "items": {"type": "string"}}
+        else:
+            properties[name] = {"type": "string"}
+            if isinstance(default, str):
+                properties[name]["default"] = default
+    return _object(properties, [], description)
+
+
+def _off_or(schema: dict[str, Any], *names: str) -> dict[str, Any]:
+    return {"oneOf": [{"enum": ["none", *names]}, schema]}
+
+
+def resilience_properties() -> dict[str, Any]:
+    """The keys that protect calls: on a dependency, or in a service's ``resilience``."""
+    kinds = {"kind": {"enum": list(BULKHEAD_KINDS)}}
+    fallback_kinds = {"kind": {"enum": list(FALLBACK_KINDS)}}
+    budget = _settings(BudgetSettings, "Envoy's retry budget (20 %, at least 3).")
+    return {
+        "timeout": _off_or(_number("Seconds an attempt may take (Hystrix: 1).", positive=True)),
+        "retries": _off_or(
+            {
+                "oneOf": [
+                    {"type": "integer", "minimum": 0, "description": "Retries per call."},
+                    _settings(
+                        RetryPolicy,
+                        "Retries: count, back-off (seconds), jitter, the failures retried, and "
+                        "a budget.",
+                        {"budget": _off_or(budget)},
+                    ),
+                ]
+            }
+        ),
+        "breaker": _off_or(
+            {
+                "oneOf": [
+                    _settings(
+                        HystrixSettings,
+                        "Hystrix's breaker (its property names).",
+                        {"kind": {"const": "hystrix"}},
+                    ),
+                    _settings(
+                        CountBreakerSettings,
+                        "resilience4j's count-based breaker (its property names).",
+                        {"kind": {"const": "count"}},
+                    ),
+                ]
+            },
+            "hystrix",
+            "count",
+        ),
+        "bulkhead": _off_or(_settings(BulkheadSettings, "A thread pool or a semaphore.", kinds)),
+        "fallback": _off_or(
+            _settings(FallbackSettings, "What answers when the call fails.", fallback_kinds)
+        ),
+        "outlier": _off_or(
+            _settings(OutlierSettings, "Envoy's consecutive-5xx ejection."), "envoy"
+        ),
     }
 
 
@@ -286,6 +372,14 @@ def _service() -> dict[str, Any]:
             "on_full": {
                 "enum": list(ON_FULL),
                 "description": "What a full queue does to a new request (default: the package's).",
+            },
+            "resilience": {
+                "description": "Protection of every call this service makes, changing its "
+                "package's defaults; none switches all of it off.",
+                "oneOf": [
+                    {"const": "none"},
+                    _object(resilience_properties(), []),
+                ],
             },
             "dispatch": {
                 "enum": list(DISPATCHES),

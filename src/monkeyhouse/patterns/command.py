@@ -72,6 +72,8 @@ class CommandStatistics:
         breaker_settings: The breaker's settings as Hystrix names them
             (``requestVolumeThreshold``, ``errorThresholdPercentage``,
             ``sleepWindowInMilliseconds``, ``forceOpen``, ``forceClosed``, ``enabled``).
+        retries: Retries started since the run's start (over every instance).
+        protection: The edge's protection in words (``Resilience.describe``).
 
     """
 
@@ -100,6 +102,8 @@ class CommandStatistics:
     pool_active: int
     pool_queued: int
     breaker_settings: Mapping[str, int | bool]
+    retries: int = 0
+    protection: str = ""
 
     @property
     def name(self) -> str:
@@ -360,4 +364,6 @@ class CommandGroup:
             pool_active=active,
             pool_queued=queued,
             breaker_settings=MappingProxyType(shown),
+            retries=self.retries,
+            protection=settings.describe(),
         )

@@ -32,6 +32,7 @@ from monkeyhouse.model.architecture import Architecture
 from monkeyhouse.scenarios import runfolder
 from monkeyhouse.scenarios.paced import PacedDriver
 from monkeyhouse.scenarios.simulation import Progress, RunOptions, RunSummary, Simulation
+from monkeyhouse.telemetry.commands import CommandRecorder
 from monkeyhouse.telemetry.messagelog import MessageLog
 from monkeyhouse.telemetry.metrics import MetricsCollector
 from monkeyhouse.telemetry.spans import SpanCollector
@@ -144,6 +145,7 @@ def run_to_folder(
         spans = SpanCollector(telemetry.sample, seed=options.seed, limit=telemetry.span_limit)
         span_observers.append(spans.on_span)
     metrics = None
+    commands: CommandRecorder | None = None
     try:
         simulation = Simulation(
             arch, options, exporters, observers=observers, span_observers=span_observers
@@ -151,11 +153,16 @@ def run_to_folder(
         if telemetry.metrics:
             metrics = MetricsCollector(simulation.env, telemetry.interval)
             simulation.context.span_observers.append(metrics.on_span)
+            commands = CommandRecorder(
+                simulation.env, (s.behaviour for s in simulation.services), telemetry.interval
+            )
 
         def attach(sim: Simulation) -> None:
             if metrics is not None:
                 metrics.attach(i for i in sim.instances if i.station is not None)
                 metrics.start()
+            if commands is not None:
+                commands.start()
 
         if driver is None:
             summary = simulation.run(progress, on_built=attach)
@@ -163,6 +170,8 @@ def run_to_folder(
             summary = driver.drive(simulation, on_built=attach)
         if metrics is not None:
             metrics.finish()
+        if commands is not None:
+            commands.finish()
     except BaseException:
         for exporter in exporters:
             with contextlib.suppress(OSError):
@@ -188,8 +197,14 @@ def run_to_folder(
     if metrics is not None:
         stats = metrics.statistics()
         tables = metrics.tables()
+        if commands is not None:
+            tables.update(commands.tables())
         files.extend(write_tables(out, tables))
-        files.append(write_summary(out / "summary.json", stats))
+        files.append(
+            write_summary(
+                out / "summary.json", stats, commands.totals() if commands is not None else []
+            )
+        )
         files.append(write_prometheus(out / "metrics.prom", stats))
         files.append(write_spigo_metrics(out, arch.arch, stats))
     if telemetry.report:
@@ -219,5 +234,7 @@ def run_to_folder(
         "files": sorted(f.name for f in files),
     }
     files.append(runfolder.write_json_atomic(out / runfolder.MANIFEST, manifest))
-    result_metrics = metrics_summary(stats) if metrics is not None else {}
+    result_metrics = {}
+    if metrics is not None:
+        result_metrics = metrics_summary(stats, commands.totals() if commands is not None else [])
     return RunResult(out, tuple(files), summary, result_metrics)

@@ -21,7 +21,9 @@ from monkeyhouse.behaviours.context import Context, MessageObserver, SpanObserve
 from monkeyhouse.engine import Environment, RandomStreams
 from monkeyhouse.errors import UsageError
 from monkeyhouse.model.architecture import EUREKA, Architecture
+from monkeyhouse.model.resilience import unprotected
 from monkeyhouse.model.timing import Pattern, TrafficSpec
+from monkeyhouse.patterns.command import CommandStatistics
 from monkeyhouse.patterns.discovery import Discovery
 from monkeyhouse.plugins import behaviours as registered_behaviours
 from monkeyhouse.scenarios.chaos import ChaosMonkey
@@ -49,6 +51,8 @@ class RunOptions:
     message_log: bool = False
     step: int = 0
     chaos: bool = True
+    #: False: every call goes unprotected (no timeouts, retries, breakers, bulkheads)
+    resilience: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +104,8 @@ class Simulation:
         observers: Sequence[MessageObserver] | None = None,
         span_observers: Sequence[SpanObserver] | None = None,
     ) -> None:
+        if not options.resilience:
+            arch = unprotected(arch)
         self.arch = arch
         self.options = options
         self.env = Environment()
@@ -268,6 +274,11 @@ class Simulation:
             self.status = "interrupted"
             return self.summary(time.perf_counter() - self._started)
         return self.finish()
+
+    def commands(self) -> list[CommandStatistics]:
+        """Every protected dependency's command now: Hystrix's counts, breakers and pools."""
+        now = self.env.now
+        return [stats for runtime in self.services for stats in runtime.behaviour.commands(now)]
 
     def traffic_specs(self) -> tuple[TrafficSpec, ...]:
         """The architecture's traffic, or spigo's: a constant rate at the root (``-kv chat``)."""
