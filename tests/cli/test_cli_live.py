@@ -22,6 +22,8 @@ import pytest
 from monkeyhouse.cli.main import main
 
 TIMEOUT = 20.0
+#: 2016-12-19T00:00:00Z, the run's epoch, in Unix milliseconds
+EPOCH_MS = 1_482_105_600_000
 
 
 def run_cli(*args: str) -> tuple[int, str, str]:
@@ -151,10 +153,15 @@ def test_ctrl_c_ends_a_streamed_run_and_the_folder_is_written(tmp_path: Path) ->
         conn.request("GET", "/hystrix.stream")
         response = conn.getresponse()
         assert response.status == 200
-        # the stream answers at once, then once a push (every 0.5 s): the run is under way
-        for _ in range(4):
-            assert response.readline().startswith((b"data: ", b": ping"))
-            assert response.readline() == b"\n"
+        # the run is under way once its commands arrive from past simulated time 0
+        deadline = time.monotonic() + TIMEOUT
+        while True:
+            assert time.monotonic() < deadline, "no HystrixCommand event in time"
+            line = response.readline()
+            assert line, "the stream ended"
+            event = json.loads(line[6:]) if line.startswith(b"data: ") else {}
+            if event.get("type") == "HystrixCommand" and event["currentTime"] > EPOCH_MS:
+                break
         live.proc.send_signal(signal.SIGINT)
         status = live.finish()
         response.close()

@@ -10,18 +10,25 @@ import json
 import socket
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from monkeyhouse.errors import UsageError
 from monkeyhouse.exporters.hystrixstream import stream_events
+from monkeyhouse.model import resolve_architecture
 from monkeyhouse.patterns.command import CommandStatistics
-from monkeyhouse.web.hystrixserver import HystrixStreamServer
+from monkeyhouse.scenarios.paced import PacedDriver
+from monkeyhouse.scenarios.simulation import RunOptions, RunSummary, Simulation
+from monkeyhouse.web.hystrixserver import HystrixLiveStream, HystrixStreamServer
 
 TIMEOUT = 5.0
+#: 2016-12-19T00:00:00Z, the run's epoch, in Unix milliseconds
+EPOCH_MS = 1_482_105_600_000
 
 
 def snapshot(time: float, caller: str = "zuul", isolation: str = "THREAD") -> CommandStatistics:
@@ -245,3 +252,49 @@ def test_bad_arguments_are_usage_errors() -> None:
 def test_snapshot_helper_is_valid() -> None:
     # the thread pool appears only for THREAD isolation
     assert len(stream_events([replace(snapshot(0.0), isolation="NONE")])) == 1
+
+
+def test_a_paced_netflixoss_run_streams_its_real_commands() -> None:
+    arch = resolve_architecture("netflixoss", cwd=Path.cwd(), step=0)
+    edges = {
+        f"{service.name}->{dependency}"
+        for service in arch.services
+        for dependency in service.dependency_names
+    }
+    sim = Simulation(arch, RunOptions(duration=4.0, seed=1))
+    live = HystrixLiveStream(port=0, interval=0.1)
+    driver = PacedDriver(10.0, push_interval=0.05, on_push=live.push)
+    live.start()
+    summaries: list[RunSummary] = []
+    runner = threading.Thread(target=lambda: summaries.append(driver.drive(sim)), daemon=True)
+    try:
+        response = http.client.HTTPConnection("127.0.0.1", live.server.port, timeout=TIMEOUT)
+        response.request("GET", "/hystrix.stream")
+        stream = response.getresponse()
+        runner.start()
+        events = read_events(stream, 40)
+        stream.close()
+        runner.join(TIMEOUT)
+    finally:
+        live.close()
+    assert not runner.is_alive()
+    assert summaries[0].status == "complete"
+    built = Counter(instance.service.name for instance in sim.instances)
+    commands = [e for e in events if e["type"] == "HystrixCommand"]
+    pools = [e for e in events if e["type"] == "HystrixThreadPool"]
+    assert commands
+    assert pools
+    names = {e["name"] for e in commands}
+    assert names <= edges  # every command is a real caller->dependency edge of the file
+    assert "wwwproxy->homepage" in names
+    for event in commands:
+        caller = event["name"].split("->")[0]
+        assert event["group"] == caller
+        # the caller's instances alive at that push: at least one, at most all it had
+        assert 1 <= event["reportingHosts"] <= built[caller]
+    busy = [e for e in commands if e["rollingCountSuccess"] > 0]
+    assert busy, "traffic flowed through some command"
+    times = [e["currentTime"] for e in commands]
+    assert min(times) >= EPOCH_MS
+    assert max(times) <= EPOCH_MS + 4000
+    assert {p["name"] for p in pools} <= {n.replace("->", ".") for n in names}

@@ -24,7 +24,6 @@ from urllib.parse import urlsplit
 
 from monkeyhouse.errors import UsageError
 from monkeyhouse.exporters.hystrixstream import stream_events, to_json
-from monkeyhouse.patterns.command import CommandStatistics
 from monkeyhouse.scenarios.simulation import Simulation
 
 STREAM_PATH = "/hystrix.stream"
@@ -242,12 +241,6 @@ class HystrixStreamServer:
         self.close()
 
 
-def run_commands(simulation: Simulation) -> list[CommandStatistics]:
-    """The simulation's command snapshots now (none before resilience telemetry reports them)."""
-    commands = getattr(simulation, "commands", None)
-    return list(commands()) if commands is not None else []
-
-
 class HystrixLiveStream:
     """The ``hystrix`` live output of a paced run: a stream server fed with the run's commands.
 
@@ -285,7 +278,7 @@ class HystrixLiveStream:
 
     def push(self, simulation: Simulation) -> None:
         """Publish every command of ``simulation`` (and its thread pools) as one push."""
-        self.server.publish(stream_events(run_commands(simulation), wall=self.wall))
+        self.server.publish(stream_events(simulation.commands(), wall=self.wall))
 
     def close(self) -> None:
         """End every stream and free the port."""
