@@ -34,9 +34,13 @@ def test_pandas_and_duckdb_read_the_same_numbers(tmp_path: Path) -> None:
     _, metrics = known_run()
     tables = metrics.tables()
     paths = write_tables(tmp_path, tables)
-    assert [p.name for p in paths] == list(FILE_NAMES.values())
+    # the metrics' tables (an unprotected run has no command tables)
+    written = [FILE_NAMES[name] for name in FILE_NAMES if name in tables]
+    assert [p.name for p in paths] == written == list(FILE_NAMES.values())[:6]
     assert not list(tmp_path.glob("*.part"))
     for name, file_name in FILE_NAMES.items():
+        if name not in tables:
+            continue
         path = tmp_path / file_name
         expected = tables[name]
         frame = pd.read_parquet(path)
@@ -92,7 +96,7 @@ def test_same_tables_same_bytes(tmp_path: Path) -> None:
     first, second = tmp_path / "a", tmp_path / "b"
     write_tables(first, known_run()[1].tables())
     write_tables(second, known_run()[1].tables())
-    for file_name in FILE_NAMES.values():
+    for file_name in list(FILE_NAMES.values())[:6]:
         assert (first / file_name).read_bytes() == (second / file_name).read_bytes()
 
 
