@@ -1,7 +1,9 @@
-"""Plug-ins: behaviours and exporters registered through entry points.
+"""Plug-ins: behaviours, exporters and live outputs registered through entry points.
 
 The built-in ones are declared in monkeyhouse's own ``pyproject.toml`` under the entry point
-groups ``monkeyhouse.behaviours`` (name = package name) and ``monkeyhouse.exporters``, exactly as
+groups ``monkeyhouse.behaviours`` (name = package name), ``monkeyhouse.exporters`` and
+``monkeyhouse.live`` (live views of a paced run, such as ``hystrix``: the command line finds
+the web layer's servers through them, as the layers forbid it to import them), exactly as
 a third-party distribution would declare its own. Loading is lazy and cached; a plug-in that
 fails to import is reported with its name and the distribution that declared it.
 """
@@ -16,6 +18,7 @@ from monkeyhouse.errors import MonkeyhouseError
 
 BEHAVIOURS = "monkeyhouse.behaviours"
 EXPORTERS = "monkeyhouse.exporters"
+LIVE = "monkeyhouse.live"
 
 
 class PluginError(MonkeyhouseError):
@@ -51,3 +54,8 @@ def behaviours() -> dict[str, Any]:
 def exporters() -> dict[str, Any]:
     """Exporter classes by name."""
     return load_group(EXPORTERS)
+
+
+def live_outputs() -> dict[str, Any]:
+    """Live output factories by name (``hystrix``: the ``hystrix.stream`` server)."""
+    return load_group(LIVE)

@@ -127,3 +127,15 @@ def test_stop_from_another_thread_ends_a_paced_run() -> None:
     timer.join()
     assert time.perf_counter() - started < 1.0
     assert env.now < 1.0
+
+
+def test_set_speed_while_paused_does_not_jump() -> None:
+    clock = PacedClock(speed=10.0)
+    clock.start(0.0)
+    clock.pause()
+    time.sleep(0.1)  # paused: simulated time must stay at 0, not move on by 10 x 0.1 s
+    clock.set_speed(20.0)
+    clock.resume()
+    started = time.perf_counter()
+    clock.wait_until(0.5)  # half a simulated second at speed 20: 25 ms of wall time
+    assert 0.015 <= time.perf_counter() - started <= 0.5

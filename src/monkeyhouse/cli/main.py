@@ -37,7 +37,9 @@ from monkeyhouse.model import (
 from monkeyhouse.model.architecture import Architecture
 from monkeyhouse.model.scaling import instance_count, zero_count_warnings
 from monkeyhouse.model.scenario import is_scenario_file, load_scenario, scenario_schema
+from monkeyhouse.plugins import live_outputs
 from monkeyhouse.scenarios import runfolder
+from monkeyhouse.scenarios.paced import LiveOutput, PacedDriver
 from monkeyhouse.scenarios.run import SPAN_FORMATS, TelemetryOptions, run_to_folder
 from monkeyhouse.scenarios.simulation import RunOptions
 
@@ -232,6 +234,45 @@ def _parser() -> argparse.ArgumentParser:
         help="metrics interval in simulated seconds (default 1)",
     )
     telemetry.add_argument("--no-report", action="store_true", help="no report.html")
+    live = run.add_argument_group("live (a paced run: simulated time follows the wall clock)")
+    live.add_argument(
+        "--pace",
+        type=float,
+        default=None,
+        metavar="SPEED",
+        help="run paced, SPEED simulated seconds per wall second (1 = real time); "
+        "Ctrl-C ends the run and still writes its folder",
+    )
+    live.add_argument(
+        "--hystrix-stream",
+        nargs="?",
+        const="0",
+        default=None,
+        metavar="PORT",
+        help="serve http://127.0.0.1:PORT/hystrix.stream for the Hystrix dashboard during "
+        "the run (no PORT or 0: a free one; the URL is printed on stderr); implies --pace 1 "
+        "unless --pace is given",
+    )
+    live.add_argument(
+        "--stream-host",
+        default="127.0.0.1",
+        metavar="HOST",
+        help="address the stream listens on (default 127.0.0.1; 0.0.0.0 for a dashboard "
+        "in a container)",
+    )
+    live.add_argument(
+        "--push-interval",
+        type=float,
+        default=0.5,
+        metavar="SECONDS",
+        help="wall seconds between two pushes of the live stream (default 0.5)",
+    )
+    live.add_argument(
+        "--stream-wall-clock",
+        action="store_true",
+        help="stamp stream events with the wall clock (default: the run's epoch plus "
+        "simulated time)",
+    )
     run.add_argument("-q", "--quiet", action="store_true", help="no progress and no summary")
 
     sub.add_parser("list", help="list the bundled architectures")
@@ -404,8 +445,65 @@ def cmd_run_scenario(
     if progress is not None:
         progress.finish()
     if not args.quiet:
-        out.write(format_summary(result.summary, str(target)) + "\n")
+        commands = result.metrics.get("commands")
+        out.write(format_summary(result.summary, str(target), commands) + "\n")
     return 0 if result.summary.status == "complete" else 130
+
+
+def _stream_port(value: str | None) -> int | None:
+    """``--hystrix-stream``'s PORT (None: no stream)."""
+    if value is None:
+        return None
+    try:
+        port = int(value)
+    except ValueError:
+        raise UsageError(
+            f"--hystrix-stream: {value!r} is not a port (give 0 to 65535, or 0 for a free one; "
+            "put an architecture file before --hystrix-stream)"
+        ) from None
+    if not 0 <= port <= 65535:
+        raise UsageError(f"--hystrix-stream: {port} is not a port (0 to 65535, 0 for a free one)")
+    return port
+
+
+def _live(
+    args: argparse.Namespace, progress: ProgressLine | None
+) -> tuple[PacedDriver | None, LiveOutput | None]:
+    """The paced driver and the live stream the options ask for (none for a plain run)."""
+    port = _stream_port(args.hystrix_stream)
+    if args.pace is None and port is None:
+        return None, None
+    if not (math.isfinite(args.push_interval) and args.push_interval > 0):
+        raise UsageError(
+            f"--push-interval: {args.push_interval:g} must be a positive number of seconds"
+        )
+    speed = 1.0 if args.pace is None else args.pace
+    if not (math.isfinite(speed) and speed > 0):
+        raise UsageError(
+            f"--pace: {speed:g} must be a positive speed (simulated seconds per wall second, "
+            "1 = real time)"
+        )
+    stream: LiveOutput | None = None
+    if port is not None:
+        factory = live_outputs().get("hystrix")
+        if factory is None:
+            raise UsageError(
+                "--hystrix-stream: the hystrix live output is not registered (reinstall "
+                "monkeyhouse with `pip install -e .`)"
+            )
+        stream = factory(
+            port=port,
+            interval=args.push_interval,
+            wall=args.stream_wall_clock,
+            host=args.stream_host,
+        )
+    driver = PacedDriver(
+        speed,
+        push_interval=args.push_interval,
+        on_push=stream.push if stream is not None else None,
+        progress=progress,
+    )
+    return driver, stream
 
 
 def cmd_run(args: argparse.Namespace, argv: Sequence[str], out: TextIO, err: TextIO) -> int:
@@ -427,17 +525,27 @@ def cmd_run(args: argparse.Namespace, argv: Sequence[str], out: TextIO, err: Tex
     progress = None
     if not args.quiet and err.isatty():
         progress = ProgressLine(err, arch.arch)
-    result = run_to_folder(
-        arch,
-        options,
-        target,
-        graph_json=not args.no_graph,
-        graphml=args.graphml and not args.no_graph,
-        telemetry=telemetry,
-        command=_command_line(argv),
-        progress=progress,
-        message_stream=out,
-    )
+    driver, stream = _live(args, progress)
+    try:
+        if stream is not None:
+            stream.start()
+            err.write(f"hystrix.stream: {stream.url}\n")
+            err.flush()
+        result = run_to_folder(
+            arch,
+            options,
+            target,
+            graph_json=not args.no_graph,
+            graphml=args.graphml and not args.no_graph,
+            telemetry=telemetry,
+            command=_command_line(argv),
+            progress=progress,
+            message_stream=out,
+            driver=driver,
+        )
+    finally:
+        if stream is not None:
+            stream.close()
     if progress is not None:
         progress.finish()
     if not args.quiet:

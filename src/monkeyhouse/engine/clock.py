@@ -69,13 +69,15 @@ class PacedClock:
             time.sleep(min(ahead, 0.05))
 
     def set_speed(self, speed: float) -> None:
-        """Change the speed factor without a jump in simulated time."""
+        """Change the speed factor without a jump in simulated time (also while paused)."""
         if speed <= 0:
             raise ValueError(f"speed must be > 0, got {speed}")
         with self._lock:
-            now = self._sim_time_now()
-            self._anchor_wall = time.monotonic()
-            self._anchor_sim = now
+            if self._running.is_set():
+                now = self._sim_time_now()
+                self._anchor_wall = time.monotonic()
+                self._anchor_sim = now
+            # while paused, the anchor holds the paused time and resume re-anchors the wall
             self._speed = speed
 
     def pause(self) -> None:

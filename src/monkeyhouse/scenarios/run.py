@@ -33,6 +33,7 @@ from monkeyhouse.model.architecture import Architecture
 from monkeyhouse.model.chaosaction import ChaosAction
 from monkeyhouse.model.scenario import action_json
 from monkeyhouse.scenarios import runfolder
+from monkeyhouse.scenarios.paced import PacedDriver
 from monkeyhouse.scenarios.simulation import Progress, RunOptions, RunSummary, Simulation
 from monkeyhouse.telemetry.commands import CommandRecorder
 from monkeyhouse.telemetry.messagelog import MessageLog
@@ -305,10 +306,13 @@ def run_to_folder(
     message_stream: Any = None,
     chaos: Sequence[ChaosAction] = (),
     scenario: dict[str, Any] | None = None,
+    driver: PacedDriver | None = None,
 ) -> RunResult:
     """Simulate ``arch`` with ``options`` and write the run folder ``out``.
 
-    ``chaos`` and ``scenario``: see :class:`RunRecording`.
+    ``chaos`` and ``scenario``: see :class:`RunRecording`. With a ``driver``, the run is paced
+    (see :mod:`monkeyhouse.scenarios.paced`) and reports its progress and live outputs through
+    the driver; the outputs are the same.
     """
     recording = RunRecording(
         arch,
@@ -323,7 +327,10 @@ def run_to_folder(
         scenario=scenario,
     )
     try:
-        summary = recording.simulation.run(progress, on_built=recording.attach)
+        if driver is None:
+            summary = recording.simulation.run(progress, on_built=recording.attach)
+        else:
+            summary = driver.drive(recording.simulation, on_built=recording.attach)
     except BaseException:
         recording.abandon()
         raise

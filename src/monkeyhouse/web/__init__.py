@@ -1,0 +1,6 @@
+"""web layer: the local HTTP entry points, the live ``hystrix.stream`` first.
+
+Like the command line, the web layer sits on top and may use every layer below it. Its servers
+bind 127.0.0.1 unless told otherwise and only read the snapshots the run publishes to them: a
+client that is slow or goes away never holds up the simulation.
+"""
