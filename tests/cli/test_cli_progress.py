@@ -52,7 +52,7 @@ def test_the_summary_counts_what_protection_did(tmp_path: Path) -> None:
     args += ["--out", str(tmp_path / "r")]
     assert main(args, out, io.StringIO()) == 0
     line = next(x for x in out.getvalue().splitlines() if x.startswith("  protection"))
-    assert " 4 edges: " in line
+    assert " 6 edges: " in line
     retries = int(line.split(" edges: ")[1].split(" retries")[0].replace(",", ""))
     assert retries > 0
     out = io.StringIO()

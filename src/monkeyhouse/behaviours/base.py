@@ -112,18 +112,32 @@ class Execution:
         "falling_back",
         "group",
         "index",
+        "key",
+        "kind",
         "request",
         "retrying",
         "sent",
         "started",
         "target",
+        "value",
         "work",
     )
 
     def __init__(
-        self, work: Work, index: int, group: CommandGroup, command: Command, now: float
+        self,
+        work: Work,
+        index: int,
+        group: CommandGroup,
+        command: Command,
+        now: float,
+        kind: int,
+        key: str,
+        value: Any,
     ) -> None:
         self.work = work
+        self.kind = kind
+        self.key = key
+        self.value = value
         self.index = index
         self.group = group
         self.command = command
@@ -225,14 +239,8 @@ class Behaviour:
 
     @staticmethod
     def _command_groups(context: Context, service: ServiceRuntime) -> list[CommandGroup | None]:
-        """A command group per protected dependency (None where calls go unprotected).
-
-        Storage tiers (staash's dispatch ``tiers``) are read and written without protection:
-        their calls try the next tier on a miss, which a command does not model yet.
-        """
+        """A command group per protected dependency (None where calls go unprotected)."""
         spec = service.spec
-        if context.timing_of(service).dispatch == "tiers":
-            return [None for d in spec.dependencies if d.service != EUREKA]
         settings = context.resilience_of(service)
         names = [d.service for d in spec.dependencies if d.service != EUREKA]
         groups: list[CommandGroup | None] = []
@@ -508,12 +516,8 @@ class Behaviour:
 
     def on_response(self, work: Work, request: Message, response: Message) -> None:
         """An answer to one of ``work``'s calls: go on with the plan when all are in."""
-        if self.dispatch == "tiers" and request.kind == GET:
-            if response.value == "" and not response.error and self._read_tier(work, work.tier + 1):
-                return
-            work.value = response.value
-            work.error = DEPENDENCY_FAILED if response.error else ""
-            self._finish(work)
+        if self.dispatch == "tiers":
+            self._tier_answer(work, request.kind, response.error, response.value)
             return
         self._dependency_done(work, response.error, response.value)
 
@@ -604,21 +608,17 @@ class Behaviour:
         command counts that as a failure (Ribbon's "no server available" inside a Hystrix
         command), and its fallback may answer.
         """
+        request = work.request
         if self._protecting:
             group = self.groups[index]
             if group is not None:
-                command = group.command(work.instance.id)
-                work.pending += 1
-                execution = Execution(work, index, group, command, self.env.now)
-                budget = command.budget
-                if budget is not None:
-                    budget.request_started()
-                self._attempt(execution, target)
+                self._protected(
+                    work, target, index, group, request.kind, request.key, request.value
+                )
                 return
         if target is None:
             self.fail(work, NO_ROUTE)
             return
-        request = work.request
         settings = self.calls[index]
         self.call(
             work,
@@ -687,6 +687,25 @@ class Behaviour:
             self.next_step(work)
 
     # -- protected calls: breaker, bulkhead, timeout, retries, fallback --------------------
+    def _protected(
+        self,
+        work: Work,
+        target: Instance | None,
+        index: int,
+        group: CommandGroup,
+        kind: int,
+        key: str,
+        value: Any,
+    ) -> None:
+        """Start a protected call of ``work`` to dependency ``index``; it answers once."""
+        command = group.command(work.instance.id)
+        work.pending += 1
+        execution = Execution(work, index, group, command, self.env.now, kind, key, value)
+        budget = command.budget
+        if budget is not None:
+            budget.request_started()
+        self._attempt(execution, target)
+
     def _attempt(self, execution: Execution, target: Instance | None) -> None:
         """Try ``target`` if the breaker and the bulkhead let the attempt through."""
         now = self.env.now
@@ -746,15 +765,14 @@ class Behaviour:
         execution.sent = now
         execution.target = target
         work = execution.work
-        request = work.request
         settings = self.calls[execution.index]
         message = self.call(
             work,
             work.instance,
             target,
-            request.kind,
-            request.key,
-            request.value,
+            execution.kind,
+            execution.key,
+            execution.value,
             request_bytes=settings.request_bytes,
             reply_bytes=settings.response_bytes,
         )
@@ -829,7 +847,7 @@ class Behaviour:
         if not error:
             fallback = settings.fallback
             if fallback is not None and fallback.kind == "cache":
-                command.cache[execution.work.request.key] = value
+                command.cache[execution.key] = value
             self._settle(execution, "", value)
             return
         policy = settings.retry
@@ -876,7 +894,7 @@ class Behaviour:
             self._settle(execution, "", fallback.value)
             return
         if fallback.kind == "cache":
-            key = execution.work.request.key
+            key = execution.key
             if key in command.cache:
                 group.count(events.FALLBACK_SUCCESS, now, command)
                 self._settle(execution, "", command.cache[key])
@@ -892,15 +910,14 @@ class Behaviour:
             return
         execution.falling_back = True
         work = execution.work
-        request = work.request
         settings = self.calls[group.fallback_index]
         message = self.call(
             work,
             instance,
             target,
-            request.kind,
-            request.key,
-            request.value,
+            execution.kind,
+            execution.key,
+            execution.value,
             request_bytes=settings.request_bytes,
             reply_bytes=settings.response_bytes,
         )
@@ -926,7 +943,11 @@ class Behaviour:
             budget.request_finished()
         work = execution.work
         work.pending -= 1
-        if work.instance.alive:
+        if not work.instance.alive:
+            return
+        if self.dispatch == "tiers":
+            self._tier_answer(work, execution.kind, error, value)
+        else:
             self._dependency_done(work, error, value)
 
     def commands(self, now: float) -> list[CommandStatistics]:
@@ -959,18 +980,50 @@ class Behaviour:
             target = self.pick(work.instance, views)
             if target is not None:
                 work.tier = tier
-                self.call(work, work.instance, target, GET, request.key)
+                view = views[self.picked_view]
+                self._call_tier(work, target, view, GET, request.key, "")
                 return True
         return False
 
+    def _call_tier(
+        self, work: Work, target: Instance, view: View, kind: int, key: str, value: Any
+    ) -> None:
+        """Call ``target`` of ``view``'s tier, through its protection if it has one."""
+        instance = work.instance
+        if self._protecting:
+            index = instance.views.index(view)
+            group = self.groups[index]
+            if group is not None:
+                self._protected(work, target, index, group, kind, key, value)
+                return
+        self.call(work, instance, target, kind, key, value)
+
+    def _tier_answer(self, work: Work, kind: int, error: str, value: Any) -> None:
+        """A tier answered: a read that missed or failed tries the next tier."""
+        if kind != GET:
+            self._dependency_done(work, error, value)
+            return
+        if (value == "" or error) and self._read_tier(work, work.tier + 1):
+            return
+        work.value = value
+        work.error = DEPENDENCY_FAILED if error else ""
+        self._finish(work)
+
     def tiers(self, work: Work) -> None:
-        """Reads try each tier in order until one answers; writes go to one node of every tier."""
+        """Reads try each tier in order until one answers; writes go to one node of every tier.
+
+        A read that finds a tier empty, or failing, tries the next (a cache that is down is a
+        miss, as an EVCache client falls through to the database).
+        """
         request = work.request
         if request.kind == GET:
             if not self._read_tier(work, 0):
                 self.answer(work, "")
             return
         instance = work.instance
+        work.steps = []
+        work.pending += 1  # hold the writes open while they go out (see next_step)
+        called = False
         for tier, views in enumerate(self.tier_views(instance)):
             if not views:
                 continue
@@ -980,10 +1033,13 @@ class Behaviour:
             key = request.key
             if TIER_ORDER[tier] == "volume":
                 key = f"{instance.label}/{key}"
-            self.call(work, instance, target, request.kind, key, request.value)
-        work.steps = []
-        if work.pending == 0:
+            called = True
+            self._call_tier(work, target, views[self.picked_view], request.kind, key, request.value)
+        work.pending -= 1
+        if not called:
             self.fail(work, NO_ROUTE)
+        elif work.pending == 0:
+            self.next_step(work)
 
     def statistics(self) -> dict[str, int]:
         """Counters for this service."""
