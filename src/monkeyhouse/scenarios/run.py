@@ -102,6 +102,29 @@ def network_json(arch: Architecture) -> dict[str, Any]:
     }
 
 
+def chaos_records(simulation: Simulation) -> list[dict[str, Any]]:
+    """What chaos did in the run, as plain records (time, action, target, detail) for the report.
+
+    A simulation that keeps a chaos log gives its records; otherwise they are the Chaos
+    Monkey's kills, which strike at half the run.
+    """
+    log = getattr(simulation, "chaos_log", None)
+    if log is not None:
+        return [dict(record.to_json()) for record in log]
+    monkey = simulation.chaos
+    if monkey is None:
+        return []
+    return [
+        {
+            "time": simulation.options.duration / 2,
+            "action": "kill",
+            "target": instance.name,
+            "detail": "Chaos Monkey",
+        }
+        for instance in monkey.killed
+    ]
+
+
 def run_to_folder(
     arch: Architecture,
     options: RunOptions,
@@ -206,6 +229,8 @@ def run_to_folder(
                 summary=summary.to_json(),
                 tables=tables,
                 spans=kept,
+                commands=commands.totals() if commands is not None else None,
+                chaos=chaos_records(simulation),
             )
         )
     manifest = {
