@@ -563,6 +563,8 @@ def resilience_section(
     ]
     step = _step(sorted(set(all_times)))
     span = (max(0.0, min(all_times) - step), max(all_times)) if all_times else (0.0, 1.0)
+    if span[1] <= span[0]:  # one sample (a zero-length run): give the axes some width
+        span = (span[0], span[0] + step)
     parts = [lead]
     timeline = _Table("breaker_timeline", timeline_table)
     changes = timeline.rows
