@@ -12,9 +12,12 @@ HTML file with inline CSS and inline SVG pictures (no JavaScript, no network; it
 4. utilization: the run-average per service as sorted bars coloured by package, the busiest
    named in words, and a heat strip of utilization over time;
 5. a totals table per service, sorted by p99;
-6. the critical path: which services the requests were actually waiting on
+6. in a run with protected calls, resilience: breakers, Hystrix's events per command, the
+   cascade of errors up the call graph and the recovery after chaos events
+   (``report_resilience.py``);
+7. the critical path: which services the requests were actually waiting on
    (:func:`critical_path_shares`);
-7. the slowest traces as waterfalls, with a table of their spans.
+8. the slowest traces as waterfalls, with a table of their spans.
 
 Each section says so in words when its input is missing or empty, so a run without metrics or
 without spans still gets a valid page. The tables are the column-oriented dicts the metrics
@@ -1061,7 +1064,11 @@ def _empty(text: str) -> str:
 
 
 def _header(
-    title: str, arch: str, summary: Mapping[str, Any], busiest: tuple[str, float] | None
+    title: str,
+    arch: str,
+    summary: Mapping[str, Any],
+    busiest: tuple[str, float] | None,
+    resilience: bool = False,
 ) -> str:
     status = str(summary.get("status", "") or "unknown")
     badge = "badge" if status == "complete" else "badge warn"
@@ -1114,6 +1121,7 @@ def _header(
         ("throughput", "Throughput &amp; errors"),
         ("utilization", "Utilization"),
         ("totals", "Totals"),
+        *((("resilience", "Resilience"),) if resilience else ()),
         ("critical-path", "Critical path"),
         ("slowest", "Slowest traces"),
     )
@@ -1493,8 +1501,13 @@ def render_report(
     spans: Sequence[Span],
     title: str | None = None,
     slowest: int = 5,
+    commands: Sequence[Mapping[str, Any]] | None = None,
+    chaos: Iterable[Any] | None = None,
 ) -> str:
     """Return the report as HTML text (see :func:`write_report`)."""
+    # the resilience section draws with this module's helpers, so it is imported here
+    from monkeyhouse.exporters.report_resilience import resilience_section
+
     spans = list(spans)
     metric_table = _Table("service_metrics", tables.get("service_metrics"))
     edge_table = _Table("edge_metrics", tables.get("edge_metrics"))
@@ -1526,14 +1539,23 @@ def render_report(
     busiest = ranking[0] if ranking else None
     heading = title or f"{arch}: run report"
     with _style():
+        resilience = resilience_section(
+            command_table=tables.get("command_metrics"),
+            timeline_table=tables.get("breaker_timeline"),
+            service_table=tables.get("service_metrics"),
+            edge_table=tables.get("edge_metrics"),
+            totals=commands,
+            chaos=chaos,
+        )
         sections = [
-            _header(heading, arch, summary, busiest),
+            _header(heading, arch, summary, busiest, bool(resilience)),
             _latency_section(
                 panels, ranked, metrics, metric_table, edges, edge_table, spans, packages
             ),
             _throughput_section(panels, metrics, metric_table, packages),
             _utilization_section(ranking, metrics, totals_table, metric_table, packages),
             _totals_section(totals, busiest[0] if busiest else None, totals_table, packages),
+            *((resilience,) if resilience else ()),
             _critical_section(spans, packages),
             _slowest_section(spans, slowest),
         ]
@@ -1557,15 +1579,29 @@ def write_report(
     spans: Sequence[Span],
     title: str | None = None,
     slowest: int = 5,
+    commands: Sequence[Mapping[str, Any]] | None = None,
+    chaos: Iterable[Any] | None = None,
 ) -> Path:
     """Write the run report as one self-contained HTML file and return its path.
 
     ``summary`` is the run summary as JSON data; ``tables`` the metric tables by name
     (``service_metrics``, ``edge_metrics``, ``totals``; any may be missing or empty); ``spans``
     the kept spans (possibly sampled or none). At most ``slowest`` traces are drawn as
-    waterfalls. The file is written atomically; the same inputs give the same bytes.
+    waterfalls. A run with protected calls also has ``command_metrics`` and
+    ``breaker_timeline``, which add the Resilience section; ``commands`` are the per-command
+    totals of ``summary.json`` for its table, and ``chaos`` the run's chaos records (mappings
+    with ``time``, ``action``, ``target`` and ``detail``), marked on its time axes with the
+    front door's recovery after each. The file is written atomically; the same inputs give
+    the same bytes.
     """
     text = render_report(
-        arch=arch, summary=summary, tables=tables, spans=spans, title=title, slowest=slowest
+        arch=arch,
+        summary=summary,
+        tables=tables,
+        spans=spans,
+        title=title,
+        slowest=slowest,
+        commands=commands,
+        chaos=chaos,
     )
     return write_text_atomic(Path(path), text)

@@ -261,6 +261,8 @@ class RunRecording:
                     summary=summary.to_json(),
                     tables=tables,
                     spans=kept,
+                    commands=totals or None,
+                    chaos=chaos_records(self.simulation),
                 )
             )
         simulation = self.simulation
@@ -291,6 +293,11 @@ class RunRecording:
         files.append(runfolder.write_json_atomic(out / runfolder.MANIFEST, manifest))
         result_metrics = metrics_summary(stats, totals) if metrics is not None else {}
         return RunResult(out, tuple(files), summary, result_metrics)
+
+
+def chaos_records(simulation: Simulation) -> list[dict[str, Any]]:
+    """What chaos did in the run, as plain records (time, action, target, detail) for the report."""
+    return [dict(record.to_json()) for record in simulation.chaos_log]
 
 
 def run_to_folder(
