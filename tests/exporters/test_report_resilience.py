@@ -165,8 +165,8 @@ def test_the_front_door_recovers_one_interval_after_a_harmless_kill(
     # (ending at 11 s) starts three healthy ones: 11 - 10 = 1 s
     assert len(rows) == 1
     _number, time, action, target, detail, recovered = rows[0]
-    assert (time, action, detail, recovered) == ("10 s", "kill", "Chaos Monkey", "1 s")
-    assert re.fullmatch(r"layered\.us-east-1\.zone[AB]\.leaf0[01]", target)
+    assert (time, action, target, recovered) == ("10 s", "chaos-monkey", "leaf", "1 s")
+    assert re.fullmatch(r"killed layered\.us-east-1\.zone[AB]\.leaf0[01]", detail)
 
 
 def test_without_a_fallback_the_errors_reach_the_front_door(tmp_path: Path) -> None:
