@@ -31,6 +31,10 @@ from monkeyhouse.topology.names import ANY
 ALL_REGIONS = "*all*"
 
 
+#: seconds an instance that died without deregistering stays in the registry (Eureka's default)
+LEASE = 90.0
+
+
 class ViewObserver(Protocol):
     """Told about membership changes (the graph recorder implements it)."""
 
@@ -88,7 +92,7 @@ class Discovery:
         services: list[ServiceRuntime],
         *,
         poll: float,
-        lease: float = 90.0,
+        lease: float = LEASE,
         same_zone: Callable[[ServiceRuntime], bool],
         observer: ViewObserver | None = None,
     ) -> None:
