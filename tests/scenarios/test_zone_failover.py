@@ -19,7 +19,7 @@ import io
 import re
 from pathlib import Path
 
-import pandas as pd
+import pandas as pd  # type: ignore[import-untyped, unused-ignore]
 import pytest
 
 from monkeyhouse.cli.main import main
