@@ -212,6 +212,7 @@ def test_the_index_links_every_page_and_each_page_its_figure() -> None:
         "outlier-ejection.md",
         "retries.md",
         "timeouts.md",
+        "zone-failover.md",
     ]
     for name in pages:
         assert f"(resilience/{name})" in text

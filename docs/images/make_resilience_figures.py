@@ -205,6 +205,37 @@ def outliers() -> Figure:
     return fig
 
 
+def zone_failover() -> Figure:
+    """The front door's error share per second in both zone-outage examples."""
+    from monkeyhouse.model.scenario import load_scenario
+    from monkeyhouse.scenarios.scenario import run_scenario
+
+    fig, ax = figure()
+    for name, colour, label in (
+        ("zone-outage-baseline", RED, "catalog netflixoss: errors until the leases expire"),
+        ("zone-outage", BLUE, "netflixoss-zone-aware: retries and ejection fail over at once"),
+    ):
+        scenario = load_scenario(ROOT / "examples" / f"{name}.yaml")
+        with tempfile.TemporaryDirectory() as folder:
+            result = run_scenario(scenario, Path(folder) / name)
+            import pandas as pd
+
+            frame = pd.read_parquet(result.out / "metrics_service.parquet")
+        front = frame[frame.service == "www-elb"]
+        ax.step(
+            front.time, 100 * front.errors / front["count"], where="pre", color=colour, label=label
+        )
+    ax.axvline(10, color=GREY, linestyle="--", linewidth=1)
+    ax.text(11, 30, "zoneA goes dark at 10 s", color=GREY, fontsize=8)
+    ax.set_xlabel("simulated time (s)")
+    ax.set_ylabel("front door errors (%)")
+    ax.set_title("a zone outage: recovered after 91 s, or after 1 s", loc="left", fontsize=10)
+    ax.set_ylim(-3, 100)
+    ax.legend(frameon=False, fontsize=8, loc="upper right")
+    fig.tight_layout()
+    return fig
+
+
 FIGURES: dict[str, Callable[[], Figure]] = {
     "timeouts": lambda: response_times("timeouts", "every request: 1 + 100 + 1 ms, a timeout"),
     "retries": retries,
@@ -217,6 +248,7 @@ FIGURES: dict[str, Callable[[], Figure]] = {
         "load-shedding", "one request in three served (27 ms), two refused at once (2 ms)"
     ),
     "outlier-ejection": outliers,
+    "zone-failover": zone_failover,
 }
 
 

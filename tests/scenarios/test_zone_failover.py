@@ -68,3 +68,15 @@ def test_without_failover_users_see_errors_until_the_leases_expire(tmp_path: Pat
 @pytest.mark.parametrize("name", ["zone-outage.yaml", "zone-outage-baseline.yaml"])
 def test_the_examples_validate(name: str) -> None:
     assert main(["validate", str(EXAMPLES / name)], io.StringIO()) == 0
+
+
+def test_the_docs_page_shows_the_example_and_states_these_figures() -> None:
+    text = (EXAMPLES.parent / "docs" / "resilience" / "zone-failover.md").read_text("utf-8")
+    (block,) = re.findall(r"```yaml\n(.*?)```", text, flags=re.S)
+    example = (EXAMPLES / "netflixoss-zone-aware.yaml").read_text(encoding="utf-8")
+    for line in block.splitlines():
+        if line.strip() != "...":
+            assert line in example.splitlines(), line
+    words = " ".join(text.split())
+    assert "**recovered after 1 s**" in words
+    assert "**recovered after 91 s**" in words
