@@ -227,7 +227,7 @@ class Behaviour:
         self._plan_of: tuple[CallSettings, ...] | None = None
         self.groups = self._command_groups(context, service)
         self._protecting = any(group is not None for group in self.groups)
-        self._timed_out_later = self._timed_out
+        self._expire_later = self._expire
         self._retry_later = self._retry
         self.picked_view = 0
         self.received = 0
@@ -781,7 +781,36 @@ class Behaviour:
         execution.request = message
         timeout = group.settings.timeout
         if timeout is not None:
-            self._schedule(timeout, self._timed_out_later, message)
+            self._arm(group, message, timeout)
+
+    def _arm(self, group: CommandGroup, message: Message, timeout: float) -> None:
+        """Time ``message`` out after ``timeout`` unless it is answered first.
+
+        One engine entry per command, not per call: a command's deadlines come in the order
+        its calls go out (its timeout is one figure), so they wait in a queue and the entry
+        wakes up at the first one still pending.
+        """
+        deadline = self.env.now + timeout
+        group.deadlines.append((deadline, message))
+        if not group.armed:
+            group.armed = True
+            self.env.schedule_at(deadline, self._expire_later, group)
+
+    def _expire(self, group: CommandGroup) -> None:
+        """Time out every pending call whose deadline has come; wake again at the next."""
+        now = self.env.now
+        deadlines = group.deadlines
+        while deadlines:
+            deadline, message = deadlines[0]
+            if message.work.request is not message:
+                deadlines.popleft()  # answered in time (or timed out already)
+                continue
+            if deadline > now:
+                self.env.schedule_at(deadline, self._expire_later, group)
+                return
+            deadlines.popleft()
+            self._timed_out(message)
+        group.armed = False
 
     def _attempt_answered(self, execution: Execution, request: Message, response: Message) -> None:
         if execution.request is not request:
@@ -799,8 +828,6 @@ class Behaviour:
 
     def _timed_out(self, request: Message) -> None:
         execution: Execution = request.work
-        if execution.request is not request:
-            return  # answered in time
         execution.request = None
         client = request.client
         if client is not None:
@@ -926,7 +953,7 @@ class Behaviour:
         execution.request = message
         timeout = group.settings.timeout
         if timeout is not None:
-            self._schedule(timeout, self._timed_out_later, message)
+            self._arm(group, message, timeout)
 
     def _fallback_answered(self, execution: Execution, error: str, value: Any) -> None:
         event = events.FALLBACK_FAILURE if error else events.FALLBACK_SUCCESS

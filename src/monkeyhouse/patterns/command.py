@@ -211,10 +211,12 @@ class CommandGroup:
         "_rolling",
         "_total",
         "_width",
+        "armed",
         "caller",
         "commands",
         "concurrent",
         "cumulative",
+        "deadlines",
         "dependency",
         "fallback_index",
         "retries",
@@ -246,6 +248,10 @@ class CommandGroup:
         self.concurrent = 0
         #: retries started so far
         self.retries = 0
+        #: calls waiting for their deadline, in deadline order: (deadline, request message)
+        self.deadlines: deque[tuple[float, Any]] = deque()
+        #: whether an engine entry will wake the deadlines up
+        self.armed = False
 
     def command(self, instance: int) -> Command:
         """The command of the caller instance numbered ``instance`` (made on first use)."""
