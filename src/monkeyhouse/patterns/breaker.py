@@ -115,6 +115,8 @@ _HEALTH_SLOT: dict[HystrixEvent, int] = {
     HystrixEvent.THREAD_POOL_REJECTED: 1,
     HystrixEvent.SEMAPHORE_REJECTED: 1,
 }
+#: the health slot of each event by its index (None: not counted in the health)
+_HEALTH_BY_INDEX: tuple[int | None, ...] = tuple(_HEALTH_SLOT.get(event) for event in _EVENTS)
 
 
 class RollingCounts:
@@ -295,11 +297,18 @@ class HystrixBreaker:
 
     def record(self, now: float, event: HystrixEvent) -> None:
         """Count ``event`` at ``now``; resolves an outstanding trial (see module notes)."""
+        self.record_index(now, _EVENT_INDEX[event])
+
+    def record_index(self, now: float, index: int) -> None:
+        """:meth:`record` for the event at ``index`` of :class:`HystrixEvent`'s order.
+
+        The form callers on the request path use: an enum member's hash is computed in Python,
+        an index costs nothing.
+        """
         self._advance(now)
-        index = _EVENT_INDEX[event]
         self._cumulative[index] += 1
         self._rolling.add(math.floor(now * 1000.0 / self._rolling_width_ms), index)
-        slot = _HEALTH_SLOT.get(event)
+        slot = _HEALTH_BY_INDEX[index]
         if slot is None:
             return
         self._health.add(math.floor(now * 1000.0 / self._health_width_ms), slot)

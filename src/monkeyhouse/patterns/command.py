@@ -115,7 +115,8 @@ class CommandStatistics:
 
 SUCCESS, FAILURE, TIMEOUT, SHORT_CIRCUITED, POOL_REJECTED, SEMAPHORE_REJECTED = range(6)
 FALLBACK_SUCCESS, FALLBACK_FAILURE = 6, 7
-_HYSTRIX_EVENTS: tuple[HystrixEvent, ...] = tuple(HystrixEvent[name] for name in EVENTS)
+if tuple(event.name for event in HystrixEvent) != EVENTS:  # pragma: no cover
+    raise ImportError("patterns.command's EVENTS must follow HystrixEvent's order")
 #: the events Hystrix's health counts (every one but these is an error, SUCCESS excepted)
 _HEALTH = (SUCCESS, FAILURE, TIMEOUT, POOL_REJECTED, SEMAPHORE_REJECTED)
 #: latency samples kept per percentile bucket (Hystrix's ``rollingPercentile.bucketSize``)
@@ -267,8 +268,8 @@ class CommandGroup:
         breaker = command.breaker
         if breaker is None:
             return
-        if isinstance(breaker, HystrixBreaker):
-            breaker.record(now, _HYSTRIX_EVENTS[event])
+        if type(breaker) is HystrixBreaker:
+            breaker.record_index(now, event)
 
     def started(self, command: Command, now: float) -> None:
         """An execution took a pool thread or permit of ``command``."""
