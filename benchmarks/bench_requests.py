@@ -45,6 +45,9 @@ FIVE_HOP_YAML = """\
 format: monkeyhouse/1
 arch: fivehop
 description: www -> elb -> zuul -> karyon -> staash -> store, small service times
+# zuul, karyon and staash keep their Hystrix commands (timeout, breaker, a pool per dependency)
+# with pools as large as their threads, so nothing is turned away: the figure prices the
+# commands' bookkeeping, not rejections
 traffic:
   pattern: constant
   rate: {rate}
@@ -63,6 +66,7 @@ services:
     threads: 1000
     queue: null
     on_full: wait
+    resilience: {{bulkhead: {{kind: threadpool, size: 1000}}}}
     dependencies: [db]
   - name: logic
     package: karyon
@@ -72,6 +76,7 @@ services:
     threads: 1000
     queue: null
     on_full: wait
+    resilience: {{bulkhead: {{kind: threadpool, size: 1000}}}}
     dependencies: [data]
   - name: proxy
     package: zuul
@@ -81,6 +86,7 @@ services:
     threads: 1000
     queue: null
     on_full: wait
+    resilience: {{bulkhead: {{kind: threadpool, size: 1000}}}}
     dependencies: [logic]
   - name: www-elb
     package: elb
