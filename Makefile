@@ -33,12 +33,13 @@ lint: $(VENV)/.installed-test
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy
 
+# tests run on every core (pytest-xdist); each test is independent of the others
 unit: $(VENV)/.installed-test
-	$(BIN)/pytest -m "not slow"
+	$(BIN)/pytest -m "not slow" -n auto
 
 ## make test-slow: the long statistical checks (M/M/c at high utilization); CI runs them too
 test-slow: $(VENV)/.installed-test
-	$(BIN)/pytest -m slow
+	$(BIN)/pytest -m slow -n auto
 
 bench: $(VENV)/.installed-test
 	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done
