@@ -764,8 +764,12 @@ class Behaviour:
         execution.attempt += 1
         execution.sent = now
         execution.target = target
+        self._send_for(execution, target, execution.index)
+
+    def _send_for(self, execution: Execution, target: Instance, index: int) -> None:
+        """Send ``execution``'s request to ``target`` of dependency ``index``, with its deadline."""
         work = execution.work
-        settings = self.calls[execution.index]
+        settings = self.calls[index]
         message = self.call(
             work,
             work.instance,
@@ -776,12 +780,12 @@ class Behaviour:
             request_bytes=settings.request_bytes,
             reply_bytes=settings.response_bytes,
         )
-        work.pending -= 1  # the execution waits for its attempts, counted once
+        work.pending -= 1  # the execution waits for its calls, counted once
         message.work = execution
         execution.request = message
-        timeout = group.settings.timeout
+        timeout = execution.group.settings.timeout
         if timeout is not None:
-            self._arm(group, message, timeout)
+            self._arm(execution.group, message, timeout)
 
     def _arm(self, group: CommandGroup, message: Message, timeout: float) -> None:
         """Time ``message`` out after ``timeout`` unless it is answered first.
@@ -936,24 +940,7 @@ class Behaviour:
             self._settle(execution, error, "")
             return
         execution.falling_back = True
-        work = execution.work
-        settings = self.calls[group.fallback_index]
-        message = self.call(
-            work,
-            instance,
-            target,
-            execution.kind,
-            execution.key,
-            execution.value,
-            request_bytes=settings.request_bytes,
-            reply_bytes=settings.response_bytes,
-        )
-        work.pending -= 1
-        message.work = execution
-        execution.request = message
-        timeout = group.settings.timeout
-        if timeout is not None:
-            self._arm(group, message, timeout)
+        self._send_for(execution, target, group.fallback_index)
 
     def _fallback_answered(self, execution: Execution, error: str, value: Any) -> None:
         event = events.FALLBACK_FAILURE if error else events.FALLBACK_SUCCESS

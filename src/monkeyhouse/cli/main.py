@@ -40,7 +40,7 @@ from monkeyhouse.model.scenario import is_scenario_file, load_scenario, scenario
 from monkeyhouse.plugins import live_outputs
 from monkeyhouse.scenarios import runfolder
 from monkeyhouse.scenarios.paced import LiveOutput, PacedDriver
-from monkeyhouse.scenarios.run import SPAN_FORMATS, TelemetryOptions, run_to_folder
+from monkeyhouse.scenarios.run import SPAN_FORMATS, RunResult, TelemetryOptions, run_to_folder
 from monkeyhouse.scenarios.simulation import RunOptions
 
 SUBCOMMANDS = ("run", "list", "schema", "validate", "render", "experiment")
@@ -428,6 +428,18 @@ def _telemetry(args: argparse.Namespace) -> TelemetryOptions:
     )
 
 
+def _ended(
+    result: RunResult, target: Path, progress: ProgressLine | None, quiet: bool, out: TextIO
+) -> int:
+    """A run is over: close its progress line, print its summary; its exit status."""
+    if progress is not None:
+        progress.finish()
+    if not quiet:
+        commands = result.metrics.get("commands")
+        out.write(format_summary(result.summary, str(target), commands) + "\n")
+    return 0 if result.summary.status == "complete" else 130
+
+
 def cmd_run_scenario(
     args: argparse.Namespace, argv: Sequence[str], out: TextIO, err: TextIO
 ) -> int:
@@ -442,12 +454,7 @@ def cmd_run_scenario(
     result = run_scenario(
         scenario, target, command=_command_line(argv), progress=progress, message_stream=out
     )
-    if progress is not None:
-        progress.finish()
-    if not args.quiet:
-        commands = result.metrics.get("commands")
-        out.write(format_summary(result.summary, str(target), commands) + "\n")
-    return 0 if result.summary.status == "complete" else 130
+    return _ended(result, target, progress, args.quiet, out)
 
 
 def _stream_port(value: str | None) -> int | None:
@@ -546,12 +553,7 @@ def cmd_run(args: argparse.Namespace, argv: Sequence[str], out: TextIO, err: Tex
     finally:
         if stream is not None:
             stream.close()
-    if progress is not None:
-        progress.finish()
-    if not args.quiet:
-        commands = result.metrics.get("commands")
-        out.write(format_summary(result.summary, str(target), commands) + "\n")
-    return 0 if result.summary.status == "complete" else 130
+    return _ended(result, target, progress, args.quiet, out)
 
 
 def cmd_list(out: TextIO) -> int:
