@@ -506,3 +506,14 @@ def test_unsupported_spigo_flags_say_why(flag: str) -> None:
     assert status == 2
     assert err.startswith(f"monkeyhouse: {flag}: spigo's flag is not supported (")
     assert "Traceback" not in err
+
+
+def test_a_scenario_file_refuses_the_run_options_it_sets_itself(tmp_path: Path) -> None:
+    scenario = Path(__file__).resolve().parents[2] / "examples" / "zone-outage.yaml"
+    err = io.StringIO()
+    args = ["run", str(scenario), "-d", "5", "--seed=3", "--no-resilience", "--out", str(tmp_path)]
+    assert main(args, io.StringIO(), err) == 2
+    message = err.getvalue()
+    assert "--duration, --no-resilience, --seed cannot be used with a scenario file" in message
+    assert "Traceback" not in message
+    assert not (tmp_path / "run.json").exists()

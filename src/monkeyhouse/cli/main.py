@@ -440,12 +440,39 @@ def _ended(
     return 0 if result.summary.status == "complete" else 130
 
 
+#: the ``run`` options a scenario file takes from the command line
+_SCENARIO_FLAGS = frozenset({"command", "path", "out", "quiet"})
+
+
+def _refuse_run_flags(args: argparse.Namespace) -> None:
+    """A scenario file holds its run's settings: refuse the other ``run`` options given."""
+    defaults = _parser().parse_args(["run", args.path])
+    run_parser = next(
+        action.choices["run"]
+        for action in _parser()._actions
+        if isinstance(action, argparse._SubParsersAction)
+    )
+    flags = {a.dest: a.option_strings[-1] for a in run_parser._actions if a.option_strings}
+    given = sorted(
+        flags.get(name, name)
+        for name, value in vars(args).items()
+        if name not in _SCENARIO_FLAGS and value != getattr(defaults, name, value)
+    )
+    if given:
+        raise UsageError(
+            f"{args.path}: {', '.join(given)} cannot be used with a scenario file, which sets "
+            "its own duration, seed, traffic, options and outputs (change them in the file, "
+            "see docs/chaos.md; only --out and -q apply)"
+        )
+
+
 def cmd_run_scenario(
     args: argparse.Namespace, argv: Sequence[str], out: TextIO, err: TextIO
 ) -> int:
     """``monkeyhouse run SCENARIO``: the file's settings; ``--out`` and ``-q`` apply."""
     from monkeyhouse.scenarios.scenario import run_scenario, scenario_folder
 
+    _refuse_run_flags(args)
     scenario = load_scenario(Path(args.path))
     target = args.out if args.out is not None else scenario_folder(scenario)
     progress = None

@@ -445,7 +445,8 @@ class Resilience:
         if self.timeout is not None:
             parts.append(f"timeout {self.timeout:g} s")
         if self.retry is not None and self.retry.retries:
-            parts.append(f"{self.retry.retries} retries")
+            count = self.retry.retries
+            parts.append(f"{count} retr{'y' if count == 1 else 'ies'}")
         if self.budget is not None:
             parts.append(f"budget {self.budget.percent:g} %")
         if isinstance(self.breaker, HystrixSettings):

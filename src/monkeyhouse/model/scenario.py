@@ -17,7 +17,8 @@ architecture file (which has ``arch`` and ``services`` instead). Keys:
 ``options``
     ``population`` (spigo's ``-p``, default 100), ``regions`` (``-w``, default 1), ``poll``
     (``-u``, seconds, default 1), ``reduce`` (``-f``, default false), ``victim`` (the
-    architecture's spigo victim also loses an instance at half time; default false).
+    architecture's spigo victim also loses an instance at half time; default false),
+    ``resilience`` (false: every call unprotected, as ``--no-resilience``; default true).
 ``chaos``
     a list of actions (:mod:`monkeyhouse.model.chaosaction`): ``action`` and ``target``, then
     ``at`` (default 0), ``duration``, ``every``, ``until``, ``count``, ``share``,
@@ -77,7 +78,7 @@ _TOP_KEYS: Final = (
     "chaos",
     "outputs",
 )
-_OPTION_KEYS: Final = ("population", "regions", "poll", "reduce", "victim")
+_OPTION_KEYS: Final = ("population", "regions", "poll", "reduce", "victim", "resilience")
 _OUTPUT_KEYS: Final = (
     "folder",
     "graph",
@@ -119,6 +120,7 @@ class ScenarioOptions:
     poll: float = 1.0
     reduce: bool = False
     victim: bool = False
+    resilience: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -390,7 +392,7 @@ class _ScenarioReader(_Reader):
                     ("options", "poll"), "must be longer than zero", poll, "e.g. poll: 1s"
                 )
             fields["poll"] = poll
-        for key in ("reduce", "victim"):
+        for key in ("reduce", "victim", "resilience"):
             if key in data:
                 fields[key] = self.boolean(data[key], ("options", key))
         return ScenarioOptions(**fields)
@@ -688,6 +690,7 @@ def scenario_schema() -> dict[str, Any]:
                     "poll": time,
                     "reduce": {"type": "boolean"},
                     "victim": {"type": "boolean"},
+                    "resilience": {"type": "boolean"},
                 },
             },
             "chaos": {

@@ -28,6 +28,7 @@ def scenario_options(scenario: Scenario) -> RunOptions:
         reduce=options.reduce,
         poll=options.poll,
         chaos=options.victim,
+        resilience=options.resilience,
     )
 
 
