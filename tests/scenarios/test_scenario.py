@@ -140,3 +140,22 @@ def test_the_docs_python_example_runs(capsys: pytest.CaptureFixture[str]) -> Non
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split()[:2] == ["10.0", "chaos-monkey"]
     assert any("dns-failover" in line for line in lines)
+
+
+def test_the_docs_console_and_figure_match_a_run(runs: tuple[Path, Path]) -> None:
+    """The summary lines the page shows are the run's own, and its figure is there."""
+    import json
+
+    console = next(block for block in blocks("console") if "chaos-day.yaml" in block)
+    shown = [line for line in console.splitlines() if line.startswith("  ")]
+    manifest = json.loads((runs[0] / "run.json").read_text(encoding="utf-8"))
+    summary = manifest["summary"]
+    requests = next(line for line in shown if line.startswith("  requests"))
+    assert f"{summary['reads_answered'] + summary['writes_answered']:,} answered" in requests
+    assert f"{summary['errors']:,} failed" in requests
+    messages = next(line for line in shown if line.startswith("  messages"))
+    assert f"{summary['messages']:,}" in messages and f"({summary['lost']:,} lost" in messages
+    text = DOCS.read_text(encoding="utf-8")
+    assert "](images/chaos-day.png)" in text
+    image = DOCS.parent / "images" / "chaos-day.png"
+    assert 0 < image.stat().st_size < 150_000
