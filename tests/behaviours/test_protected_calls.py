@@ -284,3 +284,40 @@ def test_no_instance_to_call_is_a_failure_of_the_command_and_the_fallback_answer
     refused = calls_to(spans, "leaf")
     assert len(refused) == 49  # requests reaching app at 0.011 ... 0.491 s
     assert max(s.start for s in refused) < 0.5
+
+
+def test_a_retry_that_is_short_circuited_leaves_the_retry_budget(tmp_path: Path) -> None:
+    # the dead leaf's refusals are retried within a budget of at least 3; once the breaker
+    # opens (0.5 s), retries end at once as short circuits, and each must free its place:
+    # retries in flight always belong to requests in flight
+    keys = (
+        "breaker: hystrix, retries: {retries: 3, jitter: none, backoff_base: 0.001, "
+        "retry_on: [5xx], budget: {percent: 20, minimum: 3}}"
+    )
+    path = tmp_path / "guard.yaml"
+    path.write_text(
+        GUARD.replace("KEYS", keys)
+        .replace("LEAF", "0.0")
+        .replace("RATE", "100")
+        .replace("LEAVES", "1")
+    )
+    simulation = Simulation(
+        load_architecture(path), RunOptions(duration=3.0, seed=5, chaos=False, poll=10_000.0)
+    )
+    simulation.start()
+    leaf = next(i for i in simulation.instances if i.service.name == "leaf")
+    simulation.kill(leaf)
+    app = next(s for s in simulation.services if s.name == "app").behaviour
+    group = app.groups[0]
+    assert group is not None
+    for step in range(1, 31):
+        simulation.advance(step / 10)
+        for command in group.commands.values():
+            assert command.budget is not None
+            assert command.budget.active_retries <= command.budget.active_requests
+    simulation.finish()
+    [command] = group.commands.values()
+    assert command.budget is not None
+    assert command.budget.retries > 3  # retries went on after the first short circuits
+    stats = {c.name: c for c in simulation.commands()}["app->leaf"]
+    assert stats.cumulative["SHORT_CIRCUITED"] > 0

@@ -56,6 +56,7 @@ from monkeyhouse.patterns import command as events
 from monkeyhouse.patterns.breaker import HystrixBreaker
 from monkeyhouse.patterns.command import Command, CommandGroup, CommandStatistics
 from monkeyhouse.patterns.discovery import View
+from monkeyhouse.patterns.outlier import OutlierDetector
 from monkeyhouse.patterns.queueing import QUEUED, STARTED, WORKING, Station
 from monkeyhouse.topology.instances import Instance, ServiceRuntime
 
@@ -713,15 +714,17 @@ class Behaviour:
         command = execution.command
         outlier = command.outlier
         if outlier is not None and target is not None and outlier.ejected(target, now):
-            target = self._eligible(execution, target, now)
+            target = self._eligible(execution, outlier, target, now)
         breaker = command.breaker
         if breaker is not None and not breaker.allow(now):
             group.count(events.SHORT_CIRCUITED, now, command)
+            self._retry_over(execution)
             self._fall_back(execution, SHORT_CIRCUITED)
             return
         if target is None:
             # nobody to call: a failure of the command at once, never retried
             group.count(events.FAILURE, now, command)
+            self._retry_over(execution)
             if breaker is not None and not isinstance(breaker, HystrixBreaker):
                 breaker.record(now, False, 0.0)
             self._fall_back(execution, NO_ROUTE)
@@ -733,6 +736,7 @@ class Behaviour:
                 return
             if breaker is not None and not isinstance(breaker, HystrixBreaker):
                 breaker.release(now)
+            self._retry_over(execution)
             if bulkhead.kind == "threadpool":
                 group.count(events.POOL_REJECTED, now, command)
                 self._fall_back(execution, POOL_REJECTED)
@@ -742,12 +746,11 @@ class Behaviour:
             return
         self._send_attempt(execution, target)
 
-    def _eligible(self, execution: Execution, target: Instance, now: float) -> Instance:
+    def _eligible(
+        self, execution: Execution, outlier: OutlierDetector, target: Instance, now: float
+    ) -> Instance:
         """A uniform pick among the view's hosts not ejected (``target`` when all are: panic)."""
-        outlier = execution.command.outlier
         instance = execution.work.instance
-        if outlier is None:
-            return target
         live = instance.views[execution.index].live
         hosts = [h for h in live if h is not instance and not outlier.ejected(h, now)]
         if not hosts:
@@ -819,29 +822,24 @@ class Behaviour:
     def _attempt_answered(self, execution: Execution, request: Message, response: Message) -> None:
         if execution.request is not request:
             return  # it timed out already: the late answer is dropped
-        execution.request = None
-        client = request.client
-        if client is not None:
-            client.end = self.env.now
-            client.error = response.error
-            self.context.emit_span(client)
-        if execution.falling_back:
-            self._fallback_answered(execution, response.error, response.value)
-        else:
-            self._attempt_ended(execution, response.error, response.value, timed_out=False)
+        self._call_over(request, response.error, response.value, timed_out=False)
 
     def _timed_out(self, request: Message) -> None:
+        self._call_over(request, TIMED_OUT, "", timed_out=True)
+
+    def _call_over(self, request: Message, error: str, value: Any, timed_out: bool) -> None:
+        """``request`` (an attempt, or the fallback's call) ended: answered or timed out."""
         execution: Execution = request.work
         execution.request = None
         client = request.client
         if client is not None:
             client.end = self.env.now
-            client.error = TIMED_OUT
+            client.error = error
             self.context.emit_span(client)
         if execution.falling_back:
-            self._fallback_answered(execution, TIMED_OUT, "")
+            self._fallback_answered(execution, error, value)
         else:
-            self._attempt_ended(execution, TIMED_OUT, "", timed_out=True)
+            self._attempt_ended(execution, error, value, timed_out)
 
     def _attempt_ended(self, execution: Execution, error: str, value: Any, timed_out: bool) -> None:
         """Count the attempt, free its thread, then answer, retry or fall back."""
@@ -870,11 +868,7 @@ class Behaviour:
         outlier = command.outlier
         if outlier is not None and execution.target is not None:
             outlier.record(execution.target, now, not error)
-        budget = command.budget
-        if execution.retrying:
-            execution.retrying = False
-            if budget is not None:
-                budget.retry_finished()
+        self._retry_over(execution)
         if not error:
             fallback = settings.fallback
             if fallback is not None and fallback.kind == "cache":
@@ -882,6 +876,7 @@ class Behaviour:
             self._settle(execution, "", value)
             return
         policy = settings.retry
+        budget = command.budget
         if (
             policy is not None
             and execution.attempt <= policy.retries
@@ -900,16 +895,16 @@ class Behaviour:
         instance = execution.work.instance
         if not instance.alive:
             return
-        target = self.pick(instance, (instance.views[execution.index],))
-        if target is None:
-            if execution.retrying:
-                execution.retrying = False
-                budget = execution.command.budget
-                if budget is not None:
-                    budget.retry_finished()
-            self._fall_back(execution, NO_ROUTE)
-            return
-        self._attempt(execution, target)
+        self._attempt(execution, self.pick(instance, (instance.views[execution.index],)))
+
+    @staticmethod
+    def _retry_over(execution: Execution) -> None:
+        """A retry's attempt ended, however it ended: it leaves the retry budget."""
+        if execution.retrying:
+            execution.retrying = False
+            budget = execution.command.budget
+            if budget is not None:
+                budget.retry_finished()
 
     def _fall_back(self, execution: Execution, error: str) -> None:
         """The call failed for good: serve the fallback if there is one, else the error."""
