@@ -377,21 +377,11 @@ def _recovery_figure(
     ax.plot(xs, [shares[i] for i in index], color="#1d2430", linewidth=1.3, label="error share")
     ax.axhline(threshold, color=_MUTED, linewidth=0.9, linestyle=":", label="threshold")
     top = max([s for s in shares if _finite(s)] + [threshold * 3, 0.05])
-    for number, (event, result) in enumerate(recoveries, start=1):
+    for event, result in recoveries:
         end = result.recovered_at if result.recovered_at is not None else span[1]
         colour = "#9ecae1" if result.recovered_at is not None else "#fcbba1"
         ax.axvspan(event.time, end, color=colour, alpha=0.55, linewidth=0)
-        ax.text(
-            event.time,
-            1.01,
-            f" {number}",
-            transform=ax.get_xaxis_transform(),
-            color=_CHAOS,
-            fontsize=8,
-            fontweight="bold",
-            va="bottom",
-        )
-    _mark_events(ax, [event for event, _ in recoveries])
+    _mark_events(ax, [event for event, _ in recoveries], label=True)
     ax.set_ylim(0, min(1.05, top * 1.15))
     ax.set_xlim(*span)
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v * 100:g} %"))
