@@ -275,12 +275,12 @@ class CommandGroup:
         """An execution took a pool thread or permit of ``command``."""
         command.active += 1
         self.concurrent += 1
+        # the peaks ring keeps each bucket's highest concurrency (its totals are not read)
         ring = self._peaks
         index = int(now // self._width)
         ring.advance(index)
         slot = (index % ring.size) * ring.kinds
         if command.active > ring.counts[slot]:
-            ring.totals[0] += command.active - ring.counts[slot]
             ring.counts[slot] = command.active
 
     def ended(self, command: Command) -> None:
