@@ -52,6 +52,7 @@ from monkeyhouse.model.resilience import (
     OutlierSettings,
     Resilience,
     RetryPolicy,
+    setting_kind,
 )
 from monkeyhouse.model.schema import FORMAT_V1
 from monkeyhouse.model.timing import (
@@ -155,8 +156,6 @@ _TRAFFIC_KEYS = _TRAFFIC_COMMON_KEYS + tuple(k for ks in _PATTERN_KEYS.values() 
 
 _Choice = TypeVar("_Choice", bound=str)
 _Settings = TypeVar("_Settings")
-#: settings fields that take any number although their default is missing or whole
-_REAL_FIELDS = frozenset({"timeout", "backoff_cap"})
 _TOPOLOGY_KEYS = ("regions", "zones", "fixed_regions", "population", "first_index")
 
 _JSON_SPACE = re.compile(r"[ \t\r\n]+")
@@ -922,17 +921,14 @@ class _Reader:
             where = (*path, name)
             spec = kinds.get(name)
             default = None if spec is None else spec.default
-            if isinstance(default, bool):
+            kind = setting_kind(name, default)
+            if kind == "boolean":
                 checked[name] = self.boolean(given, where)
-            elif (
-                isinstance(default, int)
-                and not isinstance(default, bool)
-                and name not in _REAL_FIELDS
-            ):
+            elif kind == "whole":
                 checked[name] = self.whole(given, where, f"{name}: {default}")
-            elif isinstance(default, int | float) or name in _REAL_FIELDS:
+            elif kind == "number":
                 checked[name] = self.number(given, where, f"{name}: {default}")
-            elif name == "retry_on":
+            elif kind == "names":
                 checked[name] = frozenset(self.name_list(given, where, "5xx, connect-failure"))
             else:
                 checked[name] = self.string(given, where)

@@ -485,6 +485,26 @@ PACKAGE_RESILIENCE: Final[Mapping[str, Resilience]] = MappingProxyType(
 )
 
 
+#: what a settings field takes in a file: ``boolean``, ``whole``, ``number``, ``names`` (a list)
+#: or ``text``
+SettingKind = Literal["boolean", "whole", "number", "names", "text"]
+#: fields that take any number although their default is missing or whole
+_REAL_FIELDS = frozenset({"timeout", "backoff_cap"})
+
+
+def setting_kind(name: str, default: object) -> SettingKind:
+    """What the settings field ``name`` with ``default`` takes (the loader and schema agree)."""
+    if isinstance(default, bool):
+        return "boolean"
+    if isinstance(default, int) and name not in _REAL_FIELDS:
+        return "whole"
+    if isinstance(default, int | float) or name in _REAL_FIELDS:
+        return "number"
+    if name == "retry_on":
+        return "names"
+    return "text"
+
+
 def package_resilience(package: str) -> Resilience:
     """The default protection of ``package``'s calls (none for packages not listed)."""
     return PACKAGE_RESILIENCE.get(package, NO_RESILIENCE)

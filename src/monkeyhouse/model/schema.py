@@ -27,6 +27,7 @@ from monkeyhouse.model.resilience import (
     HystrixSettings,
     OutlierSettings,
     RetryPolicy,
+    setting_kind,
 )
 from monkeyhouse.model.timing import (
     ARRIVALS,
@@ -232,15 +233,16 @@ def _settings(cls: Any, description: str, extra: dict[str, Any] | None = None) -
     properties: dict[str, Any] = dict(extra or {})
     for name, spec in cls.__dataclass_fields__.items():
         default = spec.default
-        if isinstance(default, bool):
+        kind = setting_kind(name, default)
+        if kind == "boolean":
             properties[name] = {"type": "boolean", "default": default}
-        elif isinstance(default, int) and name not in ("timeout", "backoff_cap"):
+        elif kind == "whole":
             properties[name] = {"type": "integer", "minimum": 0, "default": default}
-        elif isinstance(default, float) or name == "backoff_cap":
+        elif kind == "number":
             properties[name] = {"type": "number", "minimum": 0}
             if isinstance(default, float):
                 properties[name]["default"] = default
-        elif name == "retry_on":
+        elif kind == "names":
             properties[name] = {"type": "array", "items": {"type": "string"}}
         else:
             properties[name] = {"type": "string"}
