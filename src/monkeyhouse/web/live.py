@@ -36,6 +36,7 @@ from typing import Any
 from monkeyhouse.behaviours.spans import CLIENT, SERVER, Span
 from monkeyhouse.errors import MonkeyhouseError, UsageError
 from monkeyhouse.model.architecture import Architecture
+from monkeyhouse.model.catalog import MIGRATION
 from monkeyhouse.model.chaosaction import ChaosAction
 from monkeyhouse.patterns.command import CommandStatistics
 from monkeyhouse.scenarios.chaos import Fault
@@ -43,6 +44,7 @@ from monkeyhouse.scenarios.paced import PacedDriver
 from monkeyhouse.scenarios.simulation import RunOptions, Simulation
 from monkeyhouse.topology.instances import Instance
 from monkeyhouse.web import protocol
+from monkeyhouse.web.replay import migration_steps
 from monkeyhouse.web.topology import architecture_edges, instance_entry, simulation_topology
 
 log = logging.getLogger("monkeyhouse")
@@ -365,6 +367,7 @@ class LiveSession:
         self._chaos_seen = 0
         self._last_t = 0.0
         self._topology: dict[str, Any] | None = None
+        self._steps: list[dict[str, Any]] | None = None
         #: the latest snapshot, set on the loop's thread with the tick it goes with
         self.snapshot: Snapshot | None = None
         #: set (on the run's thread) once the run is over
@@ -400,7 +403,7 @@ class LiveSession:
         snap = self.snapshot
         if snap is None:
             return None
-        return protocol.hello(
+        message = protocol.hello(
             arch=self.arch.arch,
             duration=self.duration,
             speed=snap.speed,
@@ -408,6 +411,11 @@ class LiveSession:
             t=snap.t,
             topology=snap.topology,
         )
+        if self.arch.arch == MIGRATION:
+            if self._steps is None:
+                self._steps = migration_steps()
+            message["steps"] = self._steps
+        return message
 
     def stop(self, timeout: float = 10.0) -> None:
         """End the run (status interrupted if it was still going) and wait for its thread."""
