@@ -300,7 +300,10 @@ class _Lifecycle:
         self.new_born.append(instance.id)
 
     def node(self, name: str, package: str, timestamp: str, address: str) -> None:
-        """Nothing: births come through ``instance_started`` (with the instance)."""
+        """Learn the instance's id (it is the simulation's newest instance)."""
+        instances = self.simulation.instances
+        if instances and instances[-1].name == name:
+            self.ids[name] = instances[-1].id
 
     def edge(self, ident: int, source: str, target: str, timestamp: str) -> None:
         """Nothing: service edges come from the architecture."""
