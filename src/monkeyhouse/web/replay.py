@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -241,7 +242,8 @@ def migration_steps() -> list[dict[str, Any]]:
     """Each step of the catalog's ``migration``: its number, architecture name and topology."""
     steps = []
     for step in MIGRATION_STEPS:
-        arch = load_catalog(f"{MIGRATION}{step}")
+        # named as a run of ``-a migration -s N`` names its instances
+        arch = replace(load_catalog(f"{MIGRATION}{step}"), arch=MIGRATION)
         steps.append(
             {"step": step, "arch": f"{MIGRATION}{step}", "topology": architecture_topology(arch)}
         )
