@@ -493,7 +493,7 @@ def test_kill_instance_kills_that_one_and_logs_it_as_chaos_monkey() -> None:
     [record] = sim.chaos_log
     assert (record.time, record.action, record.target) == (1.0, "chaos-monkey", "homepage")
     assert record.detail == f"killed {target}"
-    with pytest.raises(UsageError, match="no longer alive.*live instances: netflixoss"):
+    with pytest.raises(UsageError, match=r"no longer alive.*live instances: netflixoss"):
         sim.kill_instance(target)
     with pytest.raises(UsageError, match="unknown instance 'nobody'"):
         sim.kill_instance("nobody")
