@@ -1,0 +1,221 @@
+// Layouts: services layered left→right by tier (barycenter order within a layer),
+// instances boxed by region/zone with one cluster per service.
+import type { Instance, Topology } from './types';
+
+export interface ServiceLayout {
+  x: Float64Array; y: Float64Array;
+  order: Int32Array;        // rank of each service within its tier (for cluster order)
+  rowH: number;             // vertical spacing between rows
+  labelRoom: number;        // world units free to the right of a node for its label
+  minX: number; minY: number; maxX: number; maxY: number;
+}
+
+export const TIER_GAP = 240;
+
+export function layoutServices(topo: Topology): ServiceLayout {
+  const ns = topo.services.length;
+  const x = new Float64Array(ns), y = new Float64Array(ns), order = new Int32Array(ns);
+  if (!ns) return { x, y, order, rowH: 40, labelRoom: 100, minX: 0, minY: 0, maxX: 0, maxY: 0 };
+  const tiers = new Map<number, number[]>();
+  for (const s of topo.services) {
+    let l = tiers.get(s.tier);
+    if (!l) tiers.set(s.tier, (l = []));
+    l.push(s.id);
+  }
+  const tierKeys = [...tiers.keys()].sort((a, b) => a - b);
+  const layers = tierKeys.map((k) => tiers.get(k)!);
+  // neighbours in both directions (ignore self loops)
+  const up: number[][] = topo.services.map(() => []);
+  const down: number[][] = topo.services.map(() => []);
+  for (const e of topo.edges) {
+    if (e.source === e.target) continue;
+    down[e.source].push(e.target);
+    up[e.target].push(e.source);
+  }
+  const pos = new Float64Array(ns); // normalised position in layer (0..1)
+  const setPos = (layer: number[]) => layer.forEach((s, i) => { pos[s] = layer.length > 1 ? i / (layer.length - 1) : 0.5; });
+  layers.forEach(setPos);
+  const bary = (s: number, nbrs: number[][]) => {
+    const n = nbrs[s];
+    if (!n.length) return pos[s];
+    let sum = 0;
+    for (const m of n) sum += pos[m];
+    return sum / n.length;
+  };
+  for (let sweep = 0; sweep < 6; sweep++) {
+    const downward = sweep % 2 === 0;
+    const seq = downward ? layers.slice(1) : layers.slice(0, -1).reverse();
+    for (const layer of seq) {
+      const key = new Map<number, number>();
+      for (const s of layer) key.set(s, bary(s, downward ? up : down) + pos[s] * 1e-3);
+      layer.sort((a, b) => key.get(a)! - key.get(b)!);
+      setPos(layer);
+    }
+  }
+  // Wide layers are folded into sub-columns, staggered so that y still follows order.
+  const maxPerCol = Math.max(14, Math.ceil(Math.sqrt(ns) * 1.8));
+  const rowH = ns > 150 ? 30 : ns > 40 ? 40 : 58;
+  const subGap = 170;
+  let cx = 0;
+  let maxRows = 0;
+  const cols = layers.map((l) => Math.max(1, Math.ceil(l.length / maxPerCol)));
+  for (const l of layers) maxRows = Math.max(maxRows, Math.ceil(l.length / Math.max(1, Math.ceil(l.length / maxPerCol))));
+  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+  layers.forEach((layer, li) => {
+    const nc = cols[li];
+    const rows = Math.ceil(layer.length / nc);
+    const y0 = ((maxRows - rows) * rowH) / 2;
+    layer.forEach((s, i) => {
+      const row = Math.floor(i / nc), col = i % nc;
+      // alternate rows are shifted half a sub-column so labels interleave
+      x[s] = cx + col * subGap + (nc > 1 && row % 2 ? subGap / 2 : 0);
+      y[s] = y0 + row * rowH;
+      order[s] = i;
+      minX = Math.min(minX, x[s]); maxX = Math.max(maxX, x[s]);
+      minY = Math.min(minY, y[s]); maxY = Math.max(maxY, y[s]);
+    });
+    cx += (nc - 1) * subGap + (nc > 1 ? subGap / 2 : 0) + TIER_GAP;
+  });
+  const labelRoom = cols.some((c) => c > 1) ? subGap / 2 - 16 : TIER_GAP - 40;
+  return { x, y, order, rowH, labelRoom, minX, minY, maxX, maxY };
+}
+
+// ---------------------------------------------------------------------------
+
+export const DOT = 6; // world units between instance dots
+
+export interface Cluster {
+  key: number; zone: number; service: number;
+  x: number; y: number; w: number; h: number; cols: number; cap: number;
+}
+export interface ZoneBox { zone: number; label: string; x: number; y: number; w: number; h: number }
+export interface InstanceLayout {
+  clusters: Cluster[];
+  byKey: Map<number, Cluster>;
+  boxes: ZoneBox[];
+  minX: number; minY: number; maxX: number; maxY: number;
+}
+
+/**
+ * Stable slots: an instance takes the first slot of its (zone, service) cluster
+ * whose last occupant died at or before its birth, so a replacement lands where
+ * the instance it replaces was, and scrubbing a replay never moves dots.
+ */
+export class Slots {
+  slot = new Int32Array(0);
+  private occupant = new Map<number, number[]>(); // cluster key → instance id per slot
+  private zoneIndex = new Map<string, number>();
+  capacity = new Map<number, number>();
+  done = 0;
+
+  constructor(readonly nServices: number, zones: string[]) {
+    zones.forEach((z, i) => this.zoneIndex.set(z, i));
+  }
+
+  zoneOf(inst: Instance): number {
+    let z = this.zoneIndex.get(inst.zone);
+    if (z === undefined) { z = this.zoneIndex.size; this.zoneIndex.set(inst.zone, z); }
+    return z;
+  }
+
+  keyOf(inst: Instance): number { return this.zoneOf(inst) * this.nServices + inst.service; }
+
+  /** Assign slots to instances [done, n); returns true when a cluster grew. */
+  update(instances: Instance[]): boolean {
+    const n = instances.length;
+    if (this.slot.length < n) {
+      const s = new Int32Array(Math.max(n, this.slot.length * 2)).fill(-1);
+      s.set(this.slot);
+      this.slot = s;
+    }
+    let grew = false;
+    // process in birth order (instances arrive in creation order already)
+    const todo: number[] = [];
+    for (let i = this.done; i < n; i++) todo.push(i);
+    todo.sort((a, b) => instances[a].born - instances[b].born || a - b);
+    for (const i of todo) {
+      const inst = instances[i];
+      const key = this.keyOf(inst);
+      let occ = this.occupant.get(key);
+      if (!occ) this.occupant.set(key, (occ = []));
+      let slot = -1;
+      for (let k = 0; k < occ.length; k++) {
+        const prev = instances[occ[k]];
+        if (prev.died !== null && prev.died <= inst.born) { slot = k; break; }
+      }
+      if (slot < 0) { slot = occ.length; occ.push(i); } else occ[slot] = i;
+      this.slot[i] = slot;
+      const cap = this.capacity.get(key) ?? 0;
+      if (slot + 1 > cap) { this.capacity.set(key, slot + 1); grew = true; }
+    }
+    this.done = n;
+    return grew;
+  }
+}
+
+export function layoutInstances(topo: Topology, slots: Slots, svc: ServiceLayout): InstanceLayout {
+  const ns = topo.services.length;
+  const zones = topo.zones.length ? topo.zones : [...new Set(topo.instances.map((i) => i.zone))];
+  const regionOfZone = (z: string) => (z.includes('/') ? z.slice(0, z.indexOf('/')) : z);
+  const regions: string[] = [];
+  for (const r of topo.regions) if (!regions.includes(r)) regions.push(r);
+  for (const z of zones) if (!regions.includes(regionOfZone(z))) regions.push(regionOfZone(z));
+  // cluster dimensions
+  const dims = new Map<number, { cols: number; rows: number; cap: number }>();
+  let area = 0;
+  for (const [key, cap] of slots.capacity) {
+    const cols = Math.max(1, Math.ceil(Math.sqrt(cap * 1.6)));
+    const rows = Math.ceil(cap / cols);
+    dims.set(key, { cols, rows, cap });
+    area += (cols * DOT + 12) * (rows * DOT + 16);
+  }
+  const nz = Math.max(1, zones.length);
+  const perZoneArea = area / nz;
+  const H = Math.max(120, Math.sqrt(perZoneArea * 1.5));
+  // services ordered by tier then by their services-view order
+  const ordered = topo.services.map((s) => s.id).sort((a, b) =>
+    topo.services[a].tier - topo.services[b].tier || svc.y[a] - svc.y[b] || svc.x[a] - svc.x[b]);
+  const clusters: Cluster[] = [];
+  const byKey = new Map<number, Cluster>();
+  const boxes: ZoneBox[] = [];
+  const PAD = 18, HEAD = 22;
+  let y0 = 0;
+  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+  for (const region of regions) {
+    let x0 = 0;
+    let rowH = 0;
+    zones.forEach((zone, zi) => {
+      if (regionOfZone(zone) !== region) return;
+      // place clusters in columns by tier, wrapping when a column exceeds H
+      let cx = PAD, cy = HEAD, colW = 0, tier = -1, boxH = 0;
+      for (const s of ordered) {
+        const key = zi * ns + s;
+        const d = dims.get(key);
+        if (!d) continue;
+        const w = d.cols * DOT, h = d.rows * DOT;
+        const t = topo.services[s].tier;
+        if ((t !== tier && tier !== -1) || cy + h > H + HEAD) {
+          if (cy > HEAD) { cx += colW + (t !== tier ? 26 : 14); cy = HEAD; colW = 0; }
+        }
+        tier = t;
+        const c: Cluster = { key, zone: zi, service: s, x: x0 + cx, y: y0 + cy, w, h, cols: d.cols, cap: d.cap };
+        clusters.push(c);
+        byKey.set(key, c);
+        cy += h + 16;
+        colW = Math.max(colW, w, 30);
+        boxH = Math.max(boxH, cy);
+      }
+      const bw = Math.max(cx + colW + PAD, 160);
+      const bh = Math.max(boxH + 4, 80);
+      boxes.push({ zone: zi, label: zone.replace('/', ' / '), x: x0, y: y0, w: bw, h: bh });
+      minX = Math.min(minX, x0); minY = Math.min(minY, y0);
+      maxX = Math.max(maxX, x0 + bw); maxY = Math.max(maxY, y0 + bh);
+      x0 += bw + 30;
+      rowH = Math.max(rowH, bh);
+    });
+    y0 += rowH + 40;
+  }
+  if (!isFinite(minX)) { minX = 0; minY = 0; maxX = 0; maxY = 0; }
+  // shrink-wrap boxes to a common height per region row for a tidy grid
+  return { clusters, byKey, boxes, minX, minY, maxX, maxY };
+}
