@@ -20,6 +20,11 @@ interface Ghost { x: number; y: number; r: number; lvl: number; name: string; t0
 
 export class GraphView {
   readonly ctx: CanvasRenderingContext2D;
+  /** the cached static layer and its context */
+  private layer: HTMLCanvasElement;
+  private g: CanvasRenderingContext2D;
+  private layerKey = '';
+  private version = 0;
   view: View = 'services';
   k = 1; tx = 0; ty = 0;
   private dpr = 1; private w = 0; private h = 0;
@@ -61,6 +66,12 @@ export class GraphView {
     const ctx = canvas.getContext('2d', { alpha: false });
     if (!ctx) throw new Error('no 2d canvas');
     this.ctx = ctx;
+    this.layer = document.createElement('canvas');
+    const g = this.layer.getContext('2d', { alpha: false });
+    if (!g) throw new Error('no 2d canvas');
+    this.g = g;
+    const bump = () => { this.version++; };
+    for (const ev of ['tick', 'instances', 'topology', 'select', 'meta'] as const) store.on(ev, bump);
     this.bindInput();
     const loop = (now: number) => {
       try { this.frame(now); } catch (e) { console.error('monkeyhouse: frame failed', e); }
@@ -160,7 +171,7 @@ export class GraphView {
 
     this.slots = new Slots(ns, topo.zones);
     this.slots.update(topo.instances);
-    this.inst = layoutInstances(topo, this.slots, this.svc);
+    this.inst = layoutInstances(topo, this.slots, this.svc, this.aspect());
     const n = topo.instances.length;
     this.ix = new Float32Array(Math.max(16, n * 2)); this.iy = new Float32Array(this.ix.length);
     this.ifx = new Float32Array(this.ix.length); this.ify = new Float32Array(this.ix.length);
@@ -172,7 +183,7 @@ export class GraphView {
       if (o) { this.ifx[inst.id] = o[0]; this.ify[inst.id] = o[1]; }
       else {
         this.ifx[inst.id] = this.ix[inst.id]; this.ify[inst.id] = this.iy[inst.id];
-        if (hadBefore && st.alive[inst.id]) st.changedAt[inst.id] = now;
+        if (hadBefore && st.alive[inst.id]) { st.changedAt[inst.id] = now; st.lastInstChange = now; }
       }
     }
     const gx: number[] = [], gy: number[] = [];
@@ -197,7 +208,7 @@ export class GraphView {
     if (grew) {
       // clusters moved: tween everything from where it is now
       this.freezeCurrent(now);
-      this.inst = layoutInstances(topo, this.slots, this.svc);
+      this.inst = layoutInstances(topo, this.slots, this.svc, this.aspect());
       this.placeInstances();
       for (let i = this.prevInstanceNames.length; i < n; i++) { this.ifx[i] = this.ix[i]; this.ify[i] = this.iy[i]; }
       this.morphStart = now;
@@ -275,6 +286,11 @@ export class GraphView {
     const cx = Math.floor((x - this.gx0) / CELL), cy = Math.floor((y - this.gy0) / CELL);
     if (cx < 0 || cy < 0 || cx >= this.gw || cy >= this.gh) return -1;
     return cy * this.gw + cx;
+  }
+
+  private aspect(): number {
+    const r = this.canvas.getBoundingClientRect();
+    return r.width > 50 && r.height > 50 ? r.width / r.height : 1.9;
   }
 
   private morphProgress(now: number): number {
@@ -413,11 +429,11 @@ export class GraphView {
     this.sync(now);
     if (this.fitPending) this.fitNow();
     const ctx = this.ctx;
-    ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
-    ctx.globalAlpha = 1;
-    ctx.fillStyle = BG;
-    ctx.fillRect(0, 0, this.w, this.h);
     if (!this.store.topo.services.length) {
+      ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
+      ctx.globalAlpha = 1;
+      ctx.fillStyle = BG;
+      ctx.fillRect(0, 0, this.w, this.h);
       this.drawnCount = 0;
       ctx.fillStyle = '#6e7681';
       ctx.font = '14px system-ui, sans-serif';
@@ -426,8 +442,40 @@ export class GraphView {
       ctx.textAlign = 'left';
       return;
     }
-    if (this.view === 'services') this.drawServices(now);
-    else this.drawInstances(now);
+    const services = this.view === 'services';
+    if (services) this.prepareServices(now);
+    // The static picture (edges, nodes, labels) is redrawn only when something in it
+    // changed; every frame copies it and draws the moving traffic dots on top.
+    const sel = this.store.selection;
+    const key = `${this.view}|${this.k}|${this.tx}|${this.ty}|${this.w}|${this.h}|${this.dpr}|${this.version}|` +
+      `${this.hover?.kind}:${this.hover?.id}|${sel?.kind}:${sel?.id}`;
+    if (key !== this.layerKey || this.animating(now)) {
+      this.layerKey = key;
+      const L = this.layer;
+      if (L.width !== this.canvas.width || L.height !== this.canvas.height) { L.width = this.canvas.width; L.height = this.canvas.height; }
+      const g = this.g;
+      g.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
+      g.globalAlpha = 1;
+      g.fillStyle = BG;
+      g.fillRect(0, 0, this.w, this.h);
+      if (services) this.drawServices(now);
+      else this.drawInstances(now);
+    }
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.globalAlpha = 1;
+    ctx.drawImage(this.layer, 0, 0);
+    if (services) this.drawServiceDots(now);
+    else this.drawInstanceDots(now);
+  }
+
+  private animating(now: number): boolean {
+    if (now - this.morphStart < MORPH) return true;
+    if (this.view === 'services') {
+      if (this.ghosts.length) return true;
+      for (let s = 0; s < this.sBorn.length; s++) if (now - this.sBorn[s] < FADE_IN) return true;
+      return false;
+    }
+    return !!this.instGhosts || now - this.store.lastInstChange < FADE_OUT + 20;
   }
 
   private updateServicePositions(now: number): void {
@@ -445,14 +493,10 @@ export class GraphView {
     }
   }
 
-  private drawServices(now: number): void {
-    const ctx = this.ctx, st = this.store, topo = st.topo, L = this.svc!;
-    const k = this.k;
+  private prepareServices(now: number): void {
+    const topo = this.store.topo;
+    const ne = topo.edges.length;
     this.updateServicePositions(now);
-    const ns = topo.services.length, ne = topo.edges.length;
-    const salpha = (s: number) => Math.min(1, (now - this.sBorn[s]) / FADE_IN);
-    ctx.setTransform(this.dpr * k, 0, 0, this.dpr * k, this.dpr * this.tx, this.dpr * this.ty);
-    const hl = this.hl;
     // edge geometry: cubic béziers, forward edges left→right, others loop to the right
     if (this.edgeP.length < ne * 8) this.edgeP = new Float64Array(ne * 8);
     const P = this.edgeP;
@@ -472,6 +516,55 @@ export class GraphView {
         P[o + 4] = x2 + bend; P[o + 5] = y2; P[o + 6] = x2 + this.sr[b]; P[o + 7] = y2;
       }
     }
+  }
+
+  private drawServiceDots(now: number): void {
+    const ctx = this.ctx, st = this.store, topo = st.topo;
+    const k = this.k, hl = this.hl, P = this.edgeP, ne = topo.edges.length;
+    ctx.setTransform(this.dpr * k, 0, 0, this.dpr * k, this.dpr * this.tx, this.dpr * this.ty);
+    const eDim = (e: number) => !!hl && !(hl[topo.edges[e].source] === 2 || hl[topo.edges[e].target] === 2);
+    // a budget of dots per frame, shared by the edges
+    let want = 0;
+    for (let e = 0; e < ne; e++) if (st.edgeOn[e] && st.edgeRate[e] > 0) want += Math.min(8, Math.max(1, Math.ceil(Math.log2(1 + st.edgeRate[e]) / 1.4)));
+    const scale = Math.min(1, 2500 / Math.max(1, want));
+    const vx0 = -this.tx / k, vy0 = -this.ty / k, vx1 = (this.w - this.tx) / k, vy1 = (this.h - this.ty) / k;
+    // traffic dots
+    ctx.globalAlpha = 1;
+    const ds = Math.max(2.2, Math.min(4, 3 * Math.sqrt(k))) / k;
+    const time = now / 1000;
+    for (let red = 0; red < 2; red++) {
+      ctx.fillStyle = DOT_COL[red];
+      for (let e = 0; e < ne; e++) {
+        const r = st.edgeRate[e];
+        if (!st.edgeOn[e] || !(r > 0) || eDim(e)) continue;
+        const o0 = e * 8;
+        if (Math.max(P[o0], P[o0 + 6]) + 80 < vx0 || Math.min(P[o0], P[o0 + 6]) - 80 > vx1 || Math.max(P[o0 + 1], P[o0 + 7]) + 40 < vy0 || Math.min(P[o0 + 1], P[o0 + 7]) - 40 > vy1) continue;
+        const n = Math.max(1, Math.round(scale * Math.min(8, Math.max(1, Math.ceil(Math.log2(1 + r) / 1.4)))));
+        const share = st.edgeErr[e] / r;
+        const nRed = share > 0 ? Math.max(1, Math.round(n * Math.min(1, share))) : 0;
+        const speed = 0.12 + 0.09 * Math.log10(1 + r);
+        const o = e * 8;
+        for (let i = red ? 0 : nRed; i < (red ? nRed : n); i++) {
+          let u = time * speed + i / n + e * 0.618;
+          u -= Math.floor(u);
+          const v = 1 - u;
+          const a = v * v * v, bb = 3 * v * v * u, c = 3 * v * u * u, d = u * u * u;
+          const x = a * P[o] + bb * P[o + 2] + c * P[o + 4] + d * P[o + 6];
+          const y = a * P[o + 1] + bb * P[o + 3] + c * P[o + 5] + d * P[o + 7];
+          ctx.fillRect(x - ds / 2, y - ds / 2, ds, ds);
+        }
+      }
+    }
+  }
+
+  private drawServices(now: number): void {
+    const ctx = this.g, st = this.store, topo = st.topo, L = this.svc!;
+    const k = this.k;
+    const ns = topo.services.length, ne = topo.edges.length;
+    const P = this.edgeP;
+    const salpha = (s: number) => Math.min(1, (now - this.sBorn[s]) / FADE_IN);
+    ctx.setTransform(this.dpr * k, 0, 0, this.dpr * k, this.dpr * this.tx, this.dpr * this.ty);
+    const hl = this.hl;
     const eBucket = (e: number) => {
       const r = st.edgeRate[e];
       const share = r > 0 ? st.edgeErr[e] / r : 0;
@@ -490,35 +583,10 @@ export class GraphView {
           any = true;
         }
         if (!any) continue;
-        ctx.globalAlpha = dim ? 0.1 : hl ? 0.95 : 0.6;
+        ctx.globalAlpha = dim ? 0.07 : hl ? 0.95 : ne > 400 ? 0.32 : 0.6;
         ctx.strokeStyle = EDGE_COL[b];
         ctx.lineWidth = (b ? 1.8 : 1.1) / k * (hl && !dim ? 1.6 : 1);
         ctx.stroke();
-      }
-    }
-    // traffic dots
-    ctx.globalAlpha = 1;
-    const ds = Math.max(2.2, Math.min(4, 3 * Math.sqrt(k))) / k;
-    const time = now / 1000;
-    for (let red = 0; red < 2; red++) {
-      ctx.fillStyle = DOT_COL[red];
-      for (let e = 0; e < ne; e++) {
-        const r = st.edgeRate[e];
-        if (!st.edgeOn[e] || !(r > 0) || eDim(e)) continue;
-        const n = Math.min(8, Math.max(1, Math.ceil(Math.log2(1 + r) / 1.4)));
-        const share = st.edgeErr[e] / r;
-        const nRed = share > 0 ? Math.max(1, Math.round(n * Math.min(1, share))) : 0;
-        const speed = 0.12 + 0.09 * Math.log10(1 + r);
-        const o = e * 8;
-        for (let i = red ? 0 : nRed; i < (red ? nRed : n); i++) {
-          let u = time * speed + i / n + e * 0.618;
-          u -= Math.floor(u);
-          const v = 1 - u;
-          const a = v * v * v, bb = 3 * v * v * u, c = 3 * v * u * u, d = u * u * u;
-          const x = a * P[o] + bb * P[o + 2] + c * P[o + 4] + d * P[o + 6];
-          const y = a * P[o + 1] + bb * P[o + 3] + c * P[o + 5] + d * P[o + 7];
-          ctx.fillRect(x - ds / 2, y - ds / 2, ds, ds);
-        }
       }
     }
     // nodes, one path per colour and dim state
@@ -606,8 +674,46 @@ export class GraphView {
     }
   }
 
-  private drawInstances(now: number): void {
+  private drawInstanceDots(now: number): void {
     const ctx = this.ctx, st = this.store, topo = st.topo, L = this.inst!;
+    const k = this.k, hl = this.hl, cl = L.clusters, CE = this.cEdges;
+    ctx.setTransform(this.dpr * k, 0, 0, this.dpr * k, this.dpr * this.tx, this.dpr * this.ty);
+    const vx0 = -this.tx / k, vy0 = -this.ty / k, vx1 = (this.w - this.tx) / k, vy1 = (this.h - this.ty) / k;
+    // traffic dots along those edges (fewer than in the services view)
+    const ds = Math.max(2, Math.min(3.5, 2.5 * Math.sqrt(k))) / k;
+    const time = now / 1000;
+    ctx.globalAlpha = 0.9;
+    // busy pictures get fewer dots: a budget shared by the visible edges
+    let nVis = 0;
+    for (let j = 0; j < CE.length; j += 3) if (st.edgeRate[CE[j + 2]] > 0) nVis++;
+    const budget = hl ? 4 : Math.max(1, Math.min(4, Math.floor(900 / Math.max(1, nVis))));
+    const skip = nVis > 900 && !hl ? Math.ceil(nVis / 900) : 1;
+    for (let red = 0; red < 2; red++) {
+      ctx.fillStyle = DOT_COL[red];
+      for (let j = 0; j < CE.length; j += 3) {
+        const e = CE[j + 2];
+        const r = st.edgeRate[e];
+        if (!st.edgeOn[e] || !(r > 0)) continue;
+        if (hl && !(hl[topo.edges[e].source] === 2 || hl[topo.edges[e].target] === 2)) continue;
+        const A = cl[CE[j]], B = cl[CE[j + 1]];
+        const x0 = A.x + A.w, y0 = A.y + A.h / 2, x1 = B.x, y1 = B.y + B.h / 2;
+        if (Math.max(x0, x1) < vx0 || Math.min(x0, x1) > vx1 || Math.max(y0, y1) < vy0 || Math.min(y0, y1) > vy1) continue;
+        if (skip > 1 && (j / 3) % skip !== 0) continue;
+        const n = Math.min(budget, Math.max(1, Math.ceil(Math.log2(1 + r) / 2.5)));
+        const share = st.edgeErr[e] / r;
+        const nRed = share > 0 ? Math.max(1, Math.round(n * Math.min(1, share))) : 0;
+        const speed = 0.1 + 0.08 * Math.log10(1 + r);
+        for (let i = red ? 0 : nRed; i < (red ? nRed : n); i++) {
+          let u = time * speed + i / n + j * 0.618;
+          u -= Math.floor(u);
+          ctx.fillRect(x0 + (x1 - x0) * u - ds / 2, y0 + (y1 - y0) * u - ds / 2, ds, ds);
+        }
+      }
+    }
+  }
+
+  private drawInstances(now: number): void {
+    const ctx = this.g, st = this.store, topo = st.topo, L = this.inst!;
     const k = this.k;
     const ns = topo.services.length;
     // service colours first (for every instance)
@@ -645,35 +751,10 @@ export class GraphView {
         any = true;
       }
       if (!any) continue;
-      ctx.globalAlpha = hl ? 0.8 : 0.28;
+      ctx.globalAlpha = hl ? 0.8 : CE.length > 900 ? 0.09 : 0.28;
       ctx.strokeStyle = EDGE_COL[b];
       ctx.lineWidth = 1 / k;
       ctx.stroke();
-    }
-    // traffic dots along those edges (fewer than in the services view)
-    const ds = Math.max(2, Math.min(3.5, 2.5 * Math.sqrt(k))) / k;
-    const time = now / 1000;
-    ctx.globalAlpha = 0.9;
-    for (let red = 0; red < 2; red++) {
-      ctx.fillStyle = DOT_COL[red];
-      for (let j = 0; j < CE.length; j += 3) {
-        const e = CE[j + 2];
-        const r = st.edgeRate[e];
-        if (!st.edgeOn[e] || !(r > 0)) continue;
-        if (hl && !(hl[topo.edges[e].source] === 2 || hl[topo.edges[e].target] === 2)) continue;
-        const A = cl[CE[j]], B = cl[CE[j + 1]];
-        const x0 = A.x + A.w, y0 = A.y + A.h / 2, x1 = B.x, y1 = B.y + B.h / 2;
-        if (Math.max(x0, x1) < vx0 || Math.min(x0, x1) > vx1 || Math.max(y0, y1) < vy0 || Math.min(y0, y1) > vy1) continue;
-        const n = Math.min(4, Math.max(1, Math.ceil(Math.log2(1 + r) / 2.5)));
-        const share = st.edgeErr[e] / r;
-        const nRed = share > 0 ? Math.max(1, Math.round(n * Math.min(1, share))) : 0;
-        const speed = 0.1 + 0.08 * Math.log10(1 + r);
-        for (let i = red ? 0 : nRed; i < (red ? nRed : n); i++) {
-          let u = time * speed + i / n + j * 0.618;
-          u -= Math.floor(u);
-          ctx.fillRect(x0 + (x1 - x0) * u - ds / 2, y0 + (y1 - y0) * u - ds / 2, ds, ds);
-        }
-      }
     }
     // instances: counting sort into (colour, alpha, dim) buckets, then one fill per bucket
     const n = topo.instances.length;
@@ -786,7 +867,9 @@ export class GraphView {
     ctx.fillStyle = '#8b949e';
     for (const b of L.boxes) {
       let live = 0;
-      ctx.fillText(b.label, b.x * k + this.tx + 8, b.y * k + this.ty + 5);
+      ctx.textBaseline = 'bottom';
+      ctx.fillText(b.label, b.x * k + this.tx + 2, b.y * k + this.ty - 3);
+      ctx.textBaseline = 'top';
       void live;
     }
     if (16 * k >= 10) {
@@ -794,7 +877,7 @@ export class GraphView {
       for (const c of cl) {
         const px = c.x * k + this.tx, py = (c.y + c.h) * k + this.ty + 1;
         if (px > this.w || py > this.h || px + c.w * k < -100 || py < -12) continue;
-        const maxChars = Math.floor(((c.w + 12) * k) / 5.6);
+        const maxChars = Math.floor((c.labelW * k) / 5.6);
         if (maxChars < 3) continue;
         let name = topo.services[c.service].name;
         if (name.length > maxChars) name = name.slice(0, maxChars - 1) + '…';

@@ -87,6 +87,7 @@ export const DOT = 6; // world units between instance dots
 export interface Cluster {
   key: number; zone: number; service: number;
   x: number; y: number; w: number; h: number; cols: number; cap: number;
+  labelW: number; // room for the label (its column's width and part of the gap)
 }
 export interface ZoneBox { zone: number; label: string; x: number; y: number; w: number; h: number }
 export interface InstanceLayout {
@@ -153,7 +154,18 @@ export class Slots {
   }
 }
 
-export function layoutInstances(topo: Topology, slots: Slots, svc: ServiceLayout): InstanceLayout {
+export function layoutInstances(topo: Topology, slots: Slots, svc: ServiceLayout, aspect = 1.9): InstanceLayout {
+  let best: InstanceLayout | null = null, bestScore = Infinity;
+  for (let p = 1; p <= Math.max(1, topo.zones.length); p++) {
+    const L = layoutInstancesP(topo, slots, svc, aspect, p);
+    if (!L) break;
+    const score = Math.abs(Math.log((L.maxX - L.minX + 1) / (L.maxY - L.minY + 1) / aspect));
+    if (score < bestScore - 1e-9) { bestScore = score; best = L; }
+  }
+  return best ?? { clusters: [], byKey: new Map(), boxes: [], minX: 0, minY: 0, maxX: 0, maxY: 0 };
+}
+
+function layoutInstancesP(topo: Topology, slots: Slots, svc: ServiceLayout, aspect: number, perRow: number): InstanceLayout | null {
   const ns = topo.services.length;
   const zones = topo.zones.length ? topo.zones : [...new Set(topo.instances.map((i) => i.zone))];
   const regionOfZone = (z: string) => (z.includes('/') ? z.slice(0, z.indexOf('/')) : z);
@@ -171,23 +183,26 @@ export function layoutInstances(topo: Topology, slots: Slots, svc: ServiceLayout
   }
   const nz = Math.max(1, zones.length);
   const perZoneArea = area / nz;
-  const H = Math.max(120, Math.sqrt(perZoneArea * 1.5));
+  const maxPer = Math.max(1, ...regions.map((r) => zones.filter((z) => regionOfZone(z) === r).length));
+  if (perRow > maxPer) return null;
+  const rows = regions.reduce((n, r) => n + Math.ceil(zones.filter((z) => regionOfZone(z) === r).length / perRow), 0);
+  const H = Math.max(120, Math.sqrt((perRow * perZoneArea) / (Math.max(1, rows) * aspect)) * 1.1);
   // services ordered by tier then by their services-view order
   const ordered = topo.services.map((s) => s.id).sort((a, b) =>
     topo.services[a].tier - topo.services[b].tier || svc.y[a] - svc.y[b] || svc.x[a] - svc.x[b]);
   const clusters: Cluster[] = [];
   const byKey = new Map<number, Cluster>();
   const boxes: ZoneBox[] = [];
-  const PAD = 18, HEAD = 22;
-  let y0 = 0;
-  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
-  for (const region of regions) {
-    let x0 = 0;
-    let rowH = 0;
+  const PAD = 14, HEAD = 8;
+  const boxClusters: Cluster[][] = [];
+  const boxRegion: number[] = [];
+  regions.forEach((region, ri) => {
     zones.forEach((zone, zi) => {
       if (regionOfZone(zone) !== region) return;
-      // place clusters in columns by tier, wrapping when a column exceeds H
+      // place clusters in columns by tier, wrapping when a column exceeds H (box-local coordinates)
       let cx = PAD, cy = HEAD, colW = 0, tier = -1, boxH = 0;
+      const mine: Cluster[] = [];
+      let column: Cluster[] = [];
       for (const s of ordered) {
         const key = zi * ns + s;
         const d = dims.get(key);
@@ -195,27 +210,53 @@ export function layoutInstances(topo: Topology, slots: Slots, svc: ServiceLayout
         const w = d.cols * DOT, h = d.rows * DOT;
         const t = topo.services[s].tier;
         if ((t !== tier && tier !== -1) || cy + h > H + HEAD) {
-          if (cy > HEAD) { cx += colW + (t !== tier ? 26 : 14); cy = HEAD; colW = 0; }
+          if (cy > HEAD) {
+            for (const c of column) c.labelW = colW + (t !== tier ? 22 : 10);
+            column = [];
+            cx += colW + (t !== tier ? 26 : 14); cy = HEAD; colW = 0;
+          }
         }
         tier = t;
-        const c: Cluster = { key, zone: zi, service: s, x: x0 + cx, y: y0 + cy, w, h, cols: d.cols, cap: d.cap };
-        clusters.push(c);
-        byKey.set(key, c);
+        const c: Cluster = { key, zone: zi, service: s, x: cx, y: cy, w, h, cols: d.cols, cap: d.cap, labelW: 60 };
+        mine.push(c);
+        column.push(c);
         cy += h + 16;
         colW = Math.max(colW, w, 30);
         boxH = Math.max(boxH, cy);
       }
-      const bw = Math.max(cx + colW + PAD, 160);
-      const bh = Math.max(boxH + 4, 80);
-      boxes.push({ zone: zi, label: zone.replace('/', ' / '), x: x0, y: y0, w: bw, h: bh });
-      minX = Math.min(minX, x0); minY = Math.min(minY, y0);
-      maxX = Math.max(maxX, x0 + bw); maxY = Math.max(maxY, y0 + bh);
-      x0 += bw + 30;
-      rowH = Math.max(rowH, bh);
+      for (const c of column) c.labelW = colW + PAD;
+      boxes.push({ zone: zi, label: zone.replace('/', ' / '), x: 0, y: 0, w: Math.max(cx + colW + PAD, 160), h: Math.max(boxH + 4, 60) });
+      boxClusters.push(mine);
+      boxRegion.push(ri);
     });
-    y0 += rowH + 40;
+  });
+  // arrange the zone boxes in rows (a new row for each region), as many per row as
+  // gives a picture closest to a wide screen's shape
+  const GAP = 34;
+  const arrange = (perRow: number, apply: boolean) => {
+    let x = 0, y = 0, rowH = 0, inRow = 0, W = 0, prevRegion = -1;
+    boxes.forEach((b, i) => {
+      if (inRow >= perRow || (prevRegion !== -1 && boxRegion[i] !== prevRegion)) {
+        y += rowH + GAP + (boxRegion[i] !== prevRegion ? 10 : 0); x = 0; rowH = 0; inRow = 0;
+      }
+      prevRegion = boxRegion[i];
+      if (apply) {
+        b.x = x; b.y = y;
+        for (const c of boxClusters[i]) { c.x += x; c.y += y; }
+      }
+      x += b.w + GAP; inRow++;
+      rowH = Math.max(rowH, b.h);
+      W = Math.max(W, x - GAP);
+    });
+    return { W, H: y + rowH };
+  };
+  arrange(perRow, true);
+  for (const mine of boxClusters) for (const c of mine) { clusters.push(c); byKey.set(c.key, c); }
+  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+  for (const b of boxes) {
+    minX = Math.min(minX, b.x); minY = Math.min(minY, b.y - 20);
+    maxX = Math.max(maxX, b.x + b.w); maxY = Math.max(maxY, b.y + b.h);
   }
   if (!isFinite(minX)) { minX = 0; minY = 0; maxX = 0; maxY = 0; }
-  // shrink-wrap boxes to a common height per region row for a tidy grid
   return { clusters, byKey, boxes, minX, minY, maxX, maxY };
 }

@@ -49,6 +49,8 @@ export class Store {
   changedAt = new Float64Array(0);
   liveCount = 0;
   hasFigures = false;
+  /** performance.now() of the latest instance birth or death (for fades) */
+  lastInstChange = -1e9;
 
   commands: Command[] = [];
   faults: Fault[] = [];
@@ -145,13 +147,13 @@ export class Store {
     t.instances.push(copy);
     this.instanceByName.set(copy.name, copy);
     this.ensureInstCapacity(t.instances.length);
-    if (copy.died === null) { this.alive[copy.id] = 1; this.changedAt[copy.id] = now; }
+    if (copy.died === null) { this.alive[copy.id] = 1; this.changedAt[copy.id] = now; this.lastInstChange = now; }
   }
 
   setAlive(id: number, on: boolean, now: number): void {
     if (id < 0 || id >= this.topo.instances.length) return;
     const v = on ? 1 : 0;
-    if (this.alive[id] !== v) { this.alive[id] = v; this.changedAt[id] = now; }
+    if (this.alive[id] !== v) { this.alive[id] = v; this.changedAt[id] = now; this.lastInstChange = now; }
   }
 
   applyHello(h: Hello): void {

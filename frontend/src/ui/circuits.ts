@@ -107,34 +107,40 @@ export function initCircuits(pane: HTMLElement, tools: HTMLElement, store: Store
     card.root.classList.toggle('sel', !!store.selection && store.selection.kind === 'service' && store.topo.services[store.selection.id]?.name === c.dependency);
   }
 
+  const MAX_CARDS = 120;
   let lastSortAt = 0;
   let order: string[] = [];
+  let lastCount = -1;
   function refresh(force = false): void {
     if (!isVisible() && !force) return;
     const cmds = store.commands;
-    note.textContent = store.mode === 'replay' || store.mode === 'offline' ? 'counters at the end of the run · circuit state at t' : '';
     const q = filter.value.trim().toLowerCase();
-    const shown = q ? cmds.filter((c) => c.name.toLowerCase().includes(q)) : cmds;
+    const matching = q ? cmds.filter((c) => c.name.toLowerCase().includes(q)) : cmds;
     empty.hidden = cmds.length > 0;
-    const byName = new Map(shown.map((c) => [c.name, c]));
-    for (const [name, card] of cards) if (!byName.has(name)) { card.root.remove(); cards.delete(name); }
-    for (const c of shown) {
-      let card = cards.get(c.name);
-      if (!card) { card = makeCard(c); cards.set(c.name, card); }
-      update(card, c);
-    }
-    // re-sort at most every 2 s so cards do not jump around under the pointer
+    const byName = new Map(matching.map((c) => [c.name, c]));
+    // choose and order the cards at most every 2 s, so they do not jump under the pointer
     const now = performance.now();
-    if (force || now - lastSortAt > 2000 || order.length !== shown.length) {
+    if (force || now - lastSortAt > 2000 || lastCount !== matching.length || order.some((n) => !byName.has(n))) {
       lastSortAt = now;
-      const sorted = [...shown].sort(sort === 'name' ? (a, b) => a.name.localeCompare(b.name)
+      lastCount = matching.length;
+      const sorted = [...matching].sort(sort === 'name' ? (a, b) => a.name.localeCompare(b.name)
         : sort === 'volume' ? (a, b) => b.rate - a.rate || a.name.localeCompare(b.name)
           : (a, b) => b.error_share - a.error_share || (b.open - a.open) || b.rate - a.rate || a.name.localeCompare(b.name));
-      order = sorted.map((c) => c.name);
+      order = sorted.slice(0, MAX_CARDS).map((c) => c.name);
+      const keep = new Set(order);
+      for (const [name, card] of cards) if (!keep.has(name)) { card.root.remove(); cards.delete(name); }
       const frag = document.createDocumentFragment();
-      for (const name of order) frag.append(cards.get(name)!.root);
+      for (const name of order) {
+        let card = cards.get(name);
+        if (!card) { card = makeCard(byName.get(name)!); cards.set(name, card); }
+        frag.append(card.root);
+      }
       grid.append(frag);
     }
+    for (const name of order) update(cards.get(name)!, byName.get(name)!);
+    const replayNote = store.mode === 'replay' || store.mode === 'offline' ? 'counters at the end of the run · circuit state at t' : '';
+    const more = matching.length > order.length ? `showing ${order.length} of ${matching.length} (filter to narrow)` : '';
+    note.textContent = [more, replayNote].filter(Boolean).join(' · ');
   }
   let pending = false;
   store.on('tick', () => {
