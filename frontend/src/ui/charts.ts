@@ -25,6 +25,7 @@ export function initCharts(pane: HTMLElement, store: Store, isVisible: () => boo
     if (!isFinite(x)) return;
     const ctx = u.ctx;
     ctx.save();
+    ctx.setLineDash([]);
     ctx.strokeStyle = '#e3b341'; ctx.lineWidth = 1.5 * devicePixelRatio;
     ctx.beginPath(); ctx.moveTo(x, u.bbox.top); ctx.lineTo(x, u.bbox.top + u.bbox.height); ctx.stroke();
     ctx.restore();
@@ -49,14 +50,14 @@ export function initCharts(pane: HTMLElement, store: Store, isVisible: () => boo
     const { w, h } = size();
     const empty: uPlot.AlignedData = [[], []];
     plots = [
-      new uPlot(base(w, h, [{}, { label: 'req/s', stroke: '#58a6ff', fill: 'rgba(88,166,255,0.12)', width: 1.5 }],
+      new uPlot(base(w, h, [{ label: 't' }, { label: 'req/s', stroke: '#58a6ff', fill: 'rgba(88,166,255,0.12)', width: 1.5 }],
         [timeAxis, { ...axisStyle, size: 50 }]), empty, boxes[0]),
-      new uPlot({ ...base(w, h, [{}, { label: 'errors/s', stroke: '#f85149', fill: 'rgba(248,81,73,0.12)', width: 1.5 },
+      new uPlot({ ...base(w, h, [{ label: 't' }, { label: 'errors/s', stroke: '#f85149', fill: 'rgba(248,81,73,0.12)', width: 1.5 },
         { label: 'share %', stroke: '#f0883e', scale: 'pct', width: 1, dash: [4, 3] }],
       [timeAxis, { ...axisStyle, size: 50 }, { ...axisStyle, scale: 'pct', side: 1, size: 44, grid: { show: false } }]),
       scales: { x: { time: false }, pct: { range: (_u, _min, max) => [0, Math.max(1, max)] } } },
       [[], [], []], boxes[1]),
-      new uPlot(base(w, h, [{}, { label: 'p50', stroke: '#3fb950', width: 1.5 }, { label: 'p99', stroke: '#d2a8ff', width: 1.5 }],
+      new uPlot(base(w, h, [{ label: 't' }, { label: 'p50', stroke: '#3fb950', width: 1.5 }, { label: 'p99', stroke: '#d2a8ff', width: 1.5 }],
         [timeAxis, { ...axisStyle, size: 54 }]), [[], [], []], boxes[2]),
     ];
   }

@@ -125,7 +125,7 @@ export function initCircuits(pane: HTMLElement, tools: HTMLElement, store: Store
       lastCount = matching.length;
       const sorted = [...matching].sort(sort === 'name' ? (a, b) => a.name.localeCompare(b.name)
         : sort === 'volume' ? (a, b) => b.rate - a.rate || a.name.localeCompare(b.name)
-          : (a, b) => b.error_share - a.error_share || (b.open - a.open) || b.rate - a.rate || a.name.localeCompare(b.name));
+          : (a, b) => +(b.open > 0) - +(a.open > 0) || b.error_share - a.error_share || (b.open - a.open) || b.rate - a.rate || a.name.localeCompare(b.name));
       order = sorted.slice(0, MAX_CARDS).map((c) => c.name);
       const keep = new Set(order);
       for (const [name, card] of cards) if (!keep.has(name)) { card.root.remove(); cards.delete(name); }
