@@ -3,7 +3,8 @@
 The built-in ones are declared in monkeyhouse's own ``pyproject.toml`` under the entry point
 groups ``monkeyhouse.behaviours`` (name = package name), ``monkeyhouse.exporters`` and
 ``monkeyhouse.live`` (live views of a paced run, such as ``hystrix``: the command line finds
-the web layer's servers through them, as the layers forbid it to import them), exactly as
+the web layer's servers through them, as the layers forbid it to import them) and
+``monkeyhouse.ui`` (the web UI: ``serve`` and ``page``, found the same way), exactly as
 a third-party distribution would declare its own. Loading is lazy and cached; a plug-in that
 fails to import is reported with its name and the distribution that declared it.
 """
@@ -19,6 +20,7 @@ from monkeyhouse.errors import MonkeyhouseError
 BEHAVIOURS = "monkeyhouse.behaviours"
 EXPORTERS = "monkeyhouse.exporters"
 LIVE = "monkeyhouse.live"
+UI = "monkeyhouse.ui"
 
 
 class PluginError(MonkeyhouseError):
@@ -59,3 +61,8 @@ def exporters() -> dict[str, Any]:
 def live_outputs() -> dict[str, Any]:
     """Live output factories by name (``hystrix``: the ``hystrix.stream`` server)."""
     return load_group(LIVE)
+
+
+def ui() -> dict[str, Any]:
+    """The web UI's entry points by name (``serve``: the server, ``page``: the offline page)."""
+    return load_group(UI)

@@ -481,3 +481,30 @@ def test_a_replacement_due_in_a_dark_zone_waits_for_the_zone() -> None:
     assert sum(1 for i in homepages if i.zone == "zoneC") == 8
     assert {i.name for i in zone.deferred} == in_c
     sim.finish()
+
+
+def test_kill_instance_kills_that_one_and_logs_it_as_chaos_monkey() -> None:
+    sim = started()
+    sim.advance(1.0)
+    target = "netflixoss.us-east-1.zoneB.homepage04"
+    assert sim.kill_instance(target) == target
+    assert target not in {i.name for i in alive(sim, "homepage")}
+    assert len(alive(sim, "homepage")) == 23
+    [record] = sim.chaos_log
+    assert (record.time, record.action, record.target) == (1.0, "chaos-monkey", "homepage")
+    assert record.detail == f"killed {target}"
+    with pytest.raises(UsageError, match="no longer alive.*live instances: netflixoss"):
+        sim.kill_instance(target)
+    with pytest.raises(UsageError, match="unknown instance 'nobody'"):
+        sim.kill_instance("nobody")
+    sim.finish()
+
+
+def test_kill_instance_with_a_replacement() -> None:
+    sim = started()
+    sim.advance(1.0)
+    sim.kill_instance("netflixoss.us-east-1.zoneA.login00", replace_after=1.0)
+    sim.advance(2.5)
+    assert len(alive(sim, "login")) == 18
+    assert sim.chaos_log[-1].action == "replace"
+    sim.finish()

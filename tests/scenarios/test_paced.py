@@ -149,3 +149,30 @@ def test_bad_settings_are_usage_errors(settings: tuple[float, float, float], mes
         PacedDriver(speed, step=step, push_interval=push)
     with pytest.raises(UsageError, match="speed"):
         PacedDriver().set_speed(-2.0)
+
+
+def test_on_step_follows_each_step_and_wake_reaches_a_paused_run() -> None:
+    sim = simulation(600.0)
+    steps: list[float] = []
+    pushes: list[float] = []
+    driver = PacedDriver(
+        1.0,
+        push_interval=0.05,
+        on_step=lambda s: steps.append(s.env.now),
+        on_push=lambda s: pushes.append(s.env.now),
+        push_while_paused=True,
+    )
+    run = Background(driver, sim)
+    wait_for(lambda: len(steps) >= 2, "two steps")
+    assert steps[:2] == pytest.approx([0.05, 0.1])
+    driver.pause()
+    time.sleep(0.1)
+    held = len(steps)
+    held_at = steps[-1]
+    driver.wake()
+    wait_for(lambda: len(steps) > held, "on_step after a wake while paused")
+    assert steps[-1] == held_at  # woken, not advanced
+    before = len(pushes)
+    wait_for(lambda: len(pushes) >= before + 2, "pushes while paused")
+    driver.stop()
+    assert run.join().status == "interrupted"

@@ -4,9 +4,12 @@ Subcommands: ``run`` (simulate an architecture and write its run folder; spigo's
 single dash as in Go, long forms too; ``run FILE`` also runs a scenario file, one with a
 top-level ``architecture`` key, whose settings come from the file: only ``--out`` and ``-q``
 apply), ``list`` (the bundled catalog), ``schema`` (the native format's JSON Schema),
-``validate`` (check architecture files), ``render`` (draw a run's graph) and ``experiment``
-(run a Chaos Toolkit experiment against a simulation; exit status 0 when the steady state
-held, 1 when it deviated, 2 when the experiment failed). ``monkeyhouse -a netflixoss -d 10``
+``validate`` (check architecture files), ``render`` (draw a run's graph, or with ``--html``
+write its replay as one offline page), ``experiment`` (run a Chaos Toolkit experiment against
+a simulation; exit status 0 when the steady state held, 1 when it deviated, 2 when the
+experiment failed) and ``serve`` (the web UI on 127.0.0.1: live, or replaying a run folder;
+loaded through the ``monkeyhouse.ui`` plug-in group, as the layers forbid importing the web
+layer). ``monkeyhouse -a netflixoss -d 10``
 with no subcommand runs, as spigo does.
 
 User mistakes print one line on stderr and exit with status 2; there is no traceback.
@@ -23,7 +26,7 @@ import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import Any, NoReturn, TextIO
 
 from monkeyhouse.cli.durations import parse_duration
 from monkeyhouse.cli.progress import ProgressLine, format_summary
@@ -37,13 +40,13 @@ from monkeyhouse.model import (
 from monkeyhouse.model.architecture import Architecture
 from monkeyhouse.model.scaling import instance_count, zero_count_warnings
 from monkeyhouse.model.scenario import is_scenario_file, load_scenario, scenario_schema
-from monkeyhouse.plugins import live_outputs
+from monkeyhouse.plugins import live_outputs, ui
 from monkeyhouse.scenarios import runfolder
 from monkeyhouse.scenarios.paced import LiveOutput, PacedDriver
 from monkeyhouse.scenarios.run import SPAN_FORMATS, RunResult, TelemetryOptions, run_to_folder
 from monkeyhouse.scenarios.simulation import RunOptions
 
-SUBCOMMANDS = ("run", "list", "schema", "validate", "render", "experiment")
+SUBCOMMANDS = ("run", "list", "schema", "validate", "render", "experiment", "serve")
 BOOL_FLAGS = {"-j", "-g", "-f", "-m", "-r", "-c"}
 MAX_REGIONS = 6
 MAX_INSTANCES = 20_000_000
@@ -295,6 +298,49 @@ def _parser() -> argparse.ArgumentParser:
     )
     render.add_argument("--both", action="store_true", help="draw both views")
     render.add_argument("--format", default="svg,png", help="comma-separated: svg, png")
+    render.add_argument(
+        "--html",
+        action="store_true",
+        help="write the run's replay as one self-contained HTML page instead (works offline)",
+    )
+    render.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=None,
+        help="with --html: the page to write (default DIR/replay.html)",
+    )
+
+    serve = sub.add_parser(
+        "serve",
+        help="the web UI on http://127.0.0.1: watch and break a live simulation, or replay a run",
+    )
+    serve.add_argument(
+        "target",
+        nargs="?",
+        default=None,
+        help="an architecture (catalog name or file), a scenario file, or a run folder to "
+        "replay (default: netflixoss, live)",
+    )
+    serve.add_argument("--port", type=int, default=0, help="port (default 0: a free one)")
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
+    serve.add_argument(
+        "--speed",
+        type=float,
+        default=1.0,
+        help="simulated seconds per wall second, 0.1 to 100 (default 1: real time)",
+    )
+    serve.add_argument(
+        "-d",
+        "--duration",
+        type=float,
+        default=None,
+        help="simulated seconds of a live architecture (default 3600; a scenario sets its own)",
+    )
+    serve.add_argument("--seed", type=int, default=None, help="random seed (default 1)")
+    serve.add_argument("--open", action="store_true", help="open the page in a browser")
 
     experiment = sub.add_parser(
         "experiment",
@@ -617,8 +663,41 @@ def cmd_validate(files: Sequence[Path], out: TextIO, err: TextIO) -> int:
     return status
 
 
+def _ui_plugin(name: str, what: str) -> Any:
+    plugin = ui().get(name)
+    if plugin is None:
+        raise UsageError(
+            f"{what}: the web UI's {name!r} plug-in is not registered (reinstall monkeyhouse "
+            "with `pip install -e .`)"
+        )
+    return plugin
+
+
+def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """``monkeyhouse serve [TARGET]``."""
+    serve = _ui_plugin("serve", "serve")
+    status: int = serve(
+        args.target,
+        host=args.host,
+        port=args.port,
+        speed=args.speed,
+        duration=args.duration,
+        seed=args.seed,
+        open_browser=args.open,
+        out=out,
+        err=err,
+    )
+    return status
+
+
 def cmd_render(args: argparse.Namespace, out: TextIO) -> int:
     """``monkeyhouse render DIR``."""
+    if args.html:
+        write_page = _ui_plugin("page", "render --html")
+        out.write(f"{write_page(args.run_dir, args.output)}\n")
+        return 0
+    if args.output is not None:
+        raise UsageError("-o: only with --html (the pictures go next to the run's graph)")
     from monkeyhouse.exporters.picture import render
 
     formats = [f.strip().lower() for f in args.format.split(",") if f.strip()]
@@ -708,6 +787,8 @@ def main(
             return cmd_validate(args.files, out, err)
         if args.command == "experiment":
             return cmd_experiment(args, raw, out, err)
+        if args.command == "serve":
+            return cmd_serve(args, out, err)
         return cmd_render(args, out)
     except MonkeyhouseError as error:
         err.write(f"monkeyhouse: {error}\n")

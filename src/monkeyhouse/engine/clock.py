@@ -68,6 +68,30 @@ class PacedClock:
                 return
             time.sleep(min(ahead, 0.05))
 
+    def wait_or_wake(self, sim_time: float, wake: threading.Event, timeout: float) -> bool:
+        """As :meth:`wait_until`, but give up early: True once ``sim_time`` may run.
+
+        Returns False as soon as ``wake`` is set (it is left set: the caller clears it) or
+        after ``timeout`` wall seconds, paused or not, so that the caller can do some work
+        (apply commands, publish) and wait again.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            if wake.is_set():
+                return False
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            if not self._running.is_set():
+                wake.wait(min(left, 0.02))
+                continue
+            with self._lock:
+                ahead = (sim_time - self._sim_time_now()) / self._speed
+            if ahead <= 0:
+                self._sim_now = sim_time
+                return True
+            wake.wait(min(ahead, left, 0.05))
+
     def set_speed(self, speed: float) -> None:
         """Change the speed factor without a jump in simulated time (also while paused)."""
         if speed <= 0:

@@ -281,6 +281,34 @@ class Chaos:
                 self.env.schedule(replace_after, self._replace_one, instance)
         return [i.name for i in chosen]
 
+    def kill_instance(self, name: str, replace_after: float | None = None) -> str:
+        """Kill the live instance called ``name`` now (Chaos Monkey aimed by hand).
+
+        Logged as ``chaos-monkey`` like :meth:`kill_instances`; replaced ``replace_after``
+        seconds later when given. Returns the name. An unknown name, or one that is not
+        alive any more, is a UsageError naming a few live instances to choose from.
+        """
+        if replace_after is not None:
+            _check_seconds(replace_after, "kill_instance: replace_after")
+        found: Instance | None = None
+        for runtime in self.services:
+            for instance in runtime.instances:
+                if instance.name == name:
+                    found = instance
+        if found is None or not found.alive:
+            alive = [i.name for s in self.services for i in s.instances if i.alive]
+            shown = ", ".join(alive[:5]) + (
+                f", ... ({len(alive)} in all)" if len(alive) > 5 else ""
+            )
+            state = "unknown instance" if found is None else "instance no longer alive:"
+            raise UsageError(f"kill_instance: {state} {name!r} (live instances: {shown})")
+        self._kill(found, True)
+        self.killed.append(found)
+        self._record("chaos-monkey", found.service.name, f"killed {found.name}")
+        if replace_after is not None:
+            self.env.schedule(replace_after, self._replace_one, found)
+        return found.name
+
     def _replace_one(self, old: Instance) -> Instance | None:
         """Start ``old``'s replacement, or defer it while its zone or region is dark."""
         for fault in self.faults:

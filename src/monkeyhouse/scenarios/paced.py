@@ -4,10 +4,14 @@ A :class:`PacedDriver` runs a :class:`~monkeyhouse.scenarios.simulation.Simulati
 steps of simulated time (50 ms by default), waiting before each step until the wall clock,
 times the speed factor, has caught up: at speed 1 a simulated second takes a wall second, at
 speed 10 a tenth of one. Each wall ``push_interval`` (500 ms by default) it hands the
-simulation to ``on_push`` (a live stream publishes its snapshots from there). Pause, resume,
-speed changes and stop are methods, safe to call from another thread. A step is run whole:
-the simulation itself runs as fast as ever between waits, so a paced run gives exactly the
-outputs of an unpaced one. When the simulation cannot keep up, it simply runs flat out.
+simulation to ``on_push`` (a live stream publishes its snapshots from there). After each step
+it hands it to ``on_step`` (the live UI applies its clients' commands from there), and
+:meth:`PacedDriver.wake` has ``on_step`` called at once, even while paused or waiting for the
+wall clock (with ``push_while_paused``, a paused run keeps pushing every ``push_interval``).
+Pause, resume, speed changes, wake and stop are methods, safe to call from another thread. A
+step is run whole: the simulation itself runs as fast as ever between waits, so a paced run
+gives exactly the outputs of an unpaced one. When the simulation cannot keep up, it simply
+runs flat out.
 
 Ctrl-C (``KeyboardInterrupt``) or :meth:`PacedDriver.stop` end the run early, with status
 ``interrupted``, as an interrupted unpaced run ends; the caller still writes its outputs.
@@ -69,6 +73,9 @@ class PacedDriver:
         on_push: Called with the simulation at each push, once at the start and once at the
             end (from the run's thread).
         progress: Called with (simulated now, duration) at each push.
+        on_step: Called with the simulation after each step, and whenever :meth:`wake` is
+            called (from the run's thread; also while paused).
+        push_while_paused: Keep calling ``on_push`` every ``push_interval`` while paused.
 
     """
 
@@ -80,13 +87,18 @@ class PacedDriver:
         push_interval: float = DEFAULT_PUSH_INTERVAL,
         on_push: Push | None = None,
         progress: Progress | None = None,
+        on_step: Push | None = None,
+        push_while_paused: bool = False,
     ) -> None:
         self._clock = PacedClock(_positive("--pace", speed))
         self.step = _positive("step", step)
         self.push_interval = _positive("--push-interval", push_interval)
         self.on_push = on_push
         self.progress = progress
+        self.on_step = on_step
+        self.push_while_paused = push_while_paused
         self._stopping = threading.Event()
+        self._wake = threading.Event()
         self._paused = False
         self._sim_now = 0.0
         self.pushes = 0
@@ -116,9 +128,14 @@ class PacedDriver:
         self._paused = False
         self._clock.resume()
 
+    def wake(self) -> None:
+        """Have ``on_step`` called soon from the run's thread, even while paused."""
+        self._wake.set()
+
     def stop(self) -> None:
         """End the run early (status ``interrupted``); returns at once, the run ends soon."""
         self._stopping.set()
+        self._wake.set()
         self._clock.resume()
 
     @property
@@ -147,11 +164,13 @@ class PacedDriver:
             while self._sim_now < duration and not self._stopping.is_set():
                 k += 1
                 target = min(origin + k * self.step, duration)
-                self._clock.wait_until(target)
+                last_push = self._wait(simulation, target, last_push)
                 if self._stopping.is_set():
                     break
                 simulation.advance(target)
                 self._sim_now = target
+                if self.on_step is not None:
+                    self.on_step(simulation)
                 if time.monotonic() - last_push >= self.push_interval:
                     self._push(simulation)
                     last_push = time.monotonic()
@@ -161,6 +180,27 @@ class PacedDriver:
         except KeyboardInterrupt:
             return self._interrupted(simulation, started)
         return simulation.finish()
+
+    def _wait(self, simulation: Simulation, target: float, last_push: float) -> float:
+        """Wait until ``target`` may run; serve wakes (and pushes while paused) meanwhile."""
+        if self.on_step is None and not self.push_while_paused:
+            self._clock.wait_until(target)
+            return last_push
+        while not self._stopping.is_set():
+            if self._clock.wait_or_wake(target, self._wake, self.push_interval):
+                break
+            if self._wake.is_set():
+                self._wake.clear()
+                if self.on_step is not None:
+                    self.on_step(simulation)
+            if (
+                self.push_while_paused
+                and self._paused
+                and time.monotonic() - last_push >= self.push_interval
+            ):
+                self._push(simulation)
+                last_push = time.monotonic()
+        return last_push
 
     def _push(self, simulation: Simulation) -> None:
         self.pushes += 1

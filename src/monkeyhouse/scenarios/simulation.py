@@ -8,10 +8,11 @@ service's last instance starts the traffic, and Chaos Monkey strikes at half tim
 the instances of packages that deregister leave (``done`` entries), as spigo's do.
 
 Chaos beyond spigo's victim (see :mod:`monkeyhouse.scenarios.chaos`) is applied through the
-methods :meth:`Simulation.kill_instances`, :meth:`~Simulation.add_latency`,
-:meth:`~Simulation.fail_zone`, :meth:`~Simulation.fail_region`, :meth:`~Simulation.partition`
-and :meth:`~Simulation.remove_fault`, at "now" between :meth:`~Simulation.advance` steps, or at
-given times through a scenario's actions (``chaos=`` or :meth:`~Simulation.schedule_chaos`).
+methods :meth:`Simulation.kill_instances`, :meth:`~Simulation.kill_instance`,
+:meth:`~Simulation.add_latency`, :meth:`~Simulation.fail_zone`, :meth:`~Simulation.fail_region`,
+:meth:`~Simulation.partition` and :meth:`~Simulation.remove_fault`, at "now" between
+:meth:`~Simulation.advance` steps, or at given times through a scenario's actions (``chaos=``
+or :meth:`~Simulation.schedule_chaos`).
 Everything chaos did is in :attr:`~Simulation.chaos_log`.
 """
 
@@ -313,6 +314,14 @@ class Simulation:
         """
         chaos = self._running("kill_instances")
         return chaos.kill_instances(service, count, share, replace_after)
+
+    def kill_instance(self, name: str, replace_after: float | None = None) -> str:
+        """Chaos Monkey, now, aimed: kill the live instance called ``name``; return its name.
+
+        Logged in :attr:`chaos_log` as ``chaos-monkey``, as :meth:`kill_instances` is; with
+        ``replace_after`` it comes back that many seconds later as a new instance.
+        """
+        return self._running("kill_instance").kill_instance(name, replace_after)
 
     def add_latency(
         self,
