@@ -1,7 +1,7 @@
 // The dependency graph on one Canvas 2D: services view and instances view.
 // Drawing is batched (one path per colour bucket, fillRect for dots, no
 // save/restore per node, no shadows) so 10,000 instances animate in software.
-import { DOT, layoutInstances, layoutServices, Slots, type InstanceLayout, type ServiceLayout } from './layout';
+import { DOT, layoutInstances, layoutServices, layoutZones, Slots, type InstanceLayout, type ServiceLayout } from './layout';
 import type { Selection, Store } from './store';
 import { fmtMs, fmtPct, fmtRate, healthColor, healthLevel, HEALTH_LEVELS } from './util';
 
@@ -169,7 +169,7 @@ export class GraphView {
     this.noInst = new Uint8Array(ns).fill(1);
     for (const i of topo.instances) this.noInst[i.service] = 0;
 
-    this.slots = new Slots(ns, topo.zones);
+    this.slots = new Slots(ns, layoutZones(topo));
     this.slots.update(topo.instances);
     this.inst = layoutInstances(topo, this.slots, this.svc, this.aspect());
     const n = topo.instances.length;
@@ -246,17 +246,34 @@ export class GraphView {
       this.ix[i] = c.x + (slot % c.cols) * DOT + DOT / 2;
       this.iy[i] = c.y + Math.floor(slot / c.cols) * DOT + DOT / 2;
     }
-    // cluster-level edges within each zone
+    // cluster-level edges within each zone; a service that has no cluster in the zone is
+    // reached in its region's region-wide box, else in the world-wide box
     const ce: number[] = [];
     const idx = new Map<number, number>();
     L.clusters.forEach((c, i) => idx.set(c.key, i));
     const ns = topo.services.length;
-    const nz = Math.max(1, topo.zones.length);
+    const zones = layoutZones(topo);
+    const zi = (k: string) => S.zoneIndexOf(k);
+    const seen = new Set<string>();
     for (const e of topo.edges) {
       if (e.source === e.target) continue;
-      for (let z = 0; z < nz; z++) {
-        const a = idx.get(z * ns + e.source), b = idx.get(z * ns + e.target);
-        if (a !== undefined && b !== undefined) ce.push(a, b, e.id);
+      for (const z of zones) {
+        const own = zi(z);
+        if (own === undefined) continue;
+        const region = z.includes('/') ? z.slice(0, z.indexOf('/')) : z;
+        const chain = [own, zi(`${region}/*`), zi('*/*')];
+        const find = (svc: number) => {
+          for (const c of chain) if (c !== undefined) { const i = idx.get(c * ns + svc); if (i !== undefined) return i; }
+          return undefined;
+        };
+        const ownA = idx.get(own * ns + e.source), ownB = idx.get(own * ns + e.target);
+        if (ownA === undefined && ownB === undefined) continue;
+        const a = ownA ?? find(e.source), b = ownB ?? find(e.target);
+        if (a === undefined || b === undefined) continue;
+        const key = `${a},${b}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        ce.push(a, b, e.id);
       }
     }
     this.cEdges = Int32Array.from(ce);

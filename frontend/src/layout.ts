@@ -82,6 +82,24 @@ export function layoutServices(topo: Topology): ServiceLayout {
 
 // ---------------------------------------------------------------------------
 
+// The box an instance is drawn in: its zone, or "<region>/*" region-wide, or "*/*" world-wide.
+export function zoneKey(i: Instance): string {
+  return !i.zone || i.zone === '*' ? `${i.region || '*'}/*` : i.zone;
+}
+
+/** Every box's key: world-wide first, then the topology's zones, then region-wide ones. */
+export function layoutZones(topo: Topology): string[] {
+  const zones = [...topo.zones];
+  for (const i of topo.instances) { const k = zoneKey(i); if (!zones.includes(k)) zones.push(k); }
+  return zones.sort((a, b) => +(b === '*/*') - +(a === '*/*'));
+}
+
+export function zoneLabel(z: string): string {
+  if (z === '*/*') return 'global';
+  if (z.endsWith('/*')) return `${z.slice(0, -2)} / regional`;
+  return z.replace('/', ' / ');
+}
+
 export const DOT = 6; // world units between instance dots
 
 export interface Cluster {
@@ -114,12 +132,15 @@ export class Slots {
   }
 
   zoneOf(inst: Instance): number {
-    let z = this.zoneIndex.get(inst.zone);
-    if (z === undefined) { z = this.zoneIndex.size; this.zoneIndex.set(inst.zone, z); }
+    const k = zoneKey(inst);
+    let z = this.zoneIndex.get(k);
+    if (z === undefined) { z = this.zoneIndex.size; this.zoneIndex.set(k, z); }
     return z;
   }
 
   keyOf(inst: Instance): number { return this.zoneOf(inst) * this.nServices + inst.service; }
+
+  zoneIndexOf(key: string): number | undefined { return this.zoneIndex.get(key); }
 
   /** Assign slots to instances [done, n); returns true when a cluster grew. */
   update(instances: Instance[]): boolean {
@@ -167,9 +188,9 @@ export function layoutInstances(topo: Topology, slots: Slots, svc: ServiceLayout
 
 function layoutInstancesP(topo: Topology, slots: Slots, svc: ServiceLayout, aspect: number, perRow: number): InstanceLayout | null {
   const ns = topo.services.length;
-  const zones = topo.zones.length ? topo.zones : [...new Set(topo.instances.map((i) => i.zone))];
+  const zones = layoutZones(topo);
   const regionOfZone = (z: string) => (z.includes('/') ? z.slice(0, z.indexOf('/')) : z);
-  const regions: string[] = [];
+  const regions: string[] = zones.includes('*/*') ? ['*'] : [];
   for (const r of topo.regions) if (!regions.includes(r)) regions.push(r);
   for (const z of zones) if (!regions.includes(regionOfZone(z))) regions.push(regionOfZone(z));
   // cluster dimensions
@@ -225,7 +246,7 @@ function layoutInstancesP(topo: Topology, slots: Slots, svc: ServiceLayout, aspe
         boxH = Math.max(boxH, cy);
       }
       for (const c of column) c.labelW = colW + PAD;
-      boxes.push({ zone: zi, label: zone.replace('/', ' / '), x: 0, y: 0, w: Math.max(cx + colW + PAD, 160), h: Math.max(boxH + 4, 60) });
+      boxes.push({ zone: zi, label: zoneLabel(zone), x: 0, y: 0, w: Math.max(cx + colW + PAD, 160), h: Math.max(boxH + 4, 60) });
       boxClusters.push(mine);
       boxRegion.push(ri);
     });

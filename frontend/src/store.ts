@@ -245,13 +245,16 @@ export class Store {
     return r > 0 ? Math.min(1, this.errors[s] / r) : 0;
   }
 
-  /** The front door: the tier-0 service (the first one if several). */
+  /**
+   * The front door: the tier-0 service; when it carries no traffic in the data
+   * (a DNS entry point may not count requests), the lowest-tier service that does.
+   */
   entryService(): number {
     const ss = this.topo.services;
     if (!ss.length) return -1;
-    let best = 0;
-    for (const s of ss) if (s.tier < ss[best].tier) best = s.id;
-    return best;
+    const byTier = [...ss].sort((a, b) => a.tier - b.tier || a.id - b.id);
+    if (this.hasFigures) for (const s of byTier) if (this.rate[s.id] > 0) return s.id;
+    return byTier[0].id;
   }
 
   select(sel: Selection | null): void {
@@ -286,9 +289,9 @@ export function normaliseTopology(t: Partial<Topology> | null | undefined): Topo
   const instances = (Array.isArray(t?.instances) ? t!.instances : [])
     .filter((i) => isInstance(i) && i.service >= 0 && i.service < ns)
     .map((i, k) => ({ ...i, id: k, born: num(i.born), died: typeof i.died === 'number' ? i.died : null }));
-  const zones = Array.isArray(t?.zones) ? [...t!.zones] : [];
-  for (const i of instances) if (!zones.includes(i.zone)) zones.push(i.zone);
-  const regions = Array.isArray(t?.regions) ? [...t!.regions] : [];
-  for (const i of instances) if (!regions.includes(i.region)) regions.push(i.region);
+  // region- and world-wide instances (zone "*", region "*") stay out of these lists:
+  // they are what the chaos controls offer
+  const zones = Array.isArray(t?.zones) ? t!.zones.filter((z) => typeof z === 'string') : [];
+  const regions = Array.isArray(t?.regions) ? t!.regions.filter((r) => typeof r === 'string') : [];
   return { services, edges, regions, zones, instances };
 }
