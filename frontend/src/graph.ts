@@ -57,7 +57,6 @@ export class GraphView {
   hover: Selection | null = null;
   private hl: Uint8Array | null = null; // highlighted services while hovering
   private frames: number[] = [];
-  private drawnCount = 0;
   private fitPending = true;
   onHover: (sel: Selection | null, cx: number, cy: number) => void = () => {};
   onClick: (sel: Selection | null) => void = () => {};
@@ -94,7 +93,14 @@ export class GraphView {
     return this.frames.length;
   }
 
-  nodeCount(): number { return this.drawnCount; }
+  /** Nodes of the current view as of now (not waiting for the next frame). */
+  nodeCount(): number {
+    const st = this.store;
+    if (this.view === 'services') return st.topo.services.length;
+    let n = 0;
+    for (let i = 0; i < st.topo.instances.length; i++) n += st.alive[i];
+    return n;
+  }
 
   fit(): void { this.fitPending = true; }
 
@@ -451,7 +457,6 @@ export class GraphView {
       ctx.globalAlpha = 1;
       ctx.fillStyle = BG;
       ctx.fillRect(0, 0, this.w, this.h);
-      this.drawnCount = 0;
       ctx.fillStyle = '#6e7681';
       ctx.font = '14px system-ui, sans-serif';
       ctx.textAlign = 'center';
@@ -661,7 +666,6 @@ export class GraphView {
     const selS = sel ? (sel.kind === 'service' ? sel.id : topo.instances[sel.id]?.service ?? -1) : -1;
     if (selS >= 0 && selS < ns) ring(selS, '#ffffff');
     if (this.hover && this.hover.kind === 'service') ring(this.hover.id, '#8b949e');
-    this.drawnCount = ns;
     // labels in screen space
     ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
     ctx.globalAlpha = 1;
@@ -781,14 +785,13 @@ export class GraphView {
     const p = this.morphProgress(now);
     const ez = p >= 1 ? 1 : p * p * (3 - 2 * p);
     const morphing = ez < 1;
-    let drawn = 0;
     const alive = st.alive, changed = st.changedAt;
     const insts = topo.instances;
     const margin = DOT;
     for (let i = 0; i < n; i++) {
       let a: number;
       const dt = now - changed[i];
-      if (alive[i]) { a = dt >= FADE_IN ? 1 : dt / FADE_IN; drawn++; }
+      if (alive[i]) a = dt >= FADE_IN ? 1 : dt / FADE_IN;
       else a = dt >= FADE_OUT ? 0 : 1 - dt / FADE_OUT;
       let x = this.ix[i], y = this.iy[i];
       if (morphing) { x = this.ifx[i] + (x - this.ifx[i]) * ez; y = this.ify[i] + (y - this.ify[i]) * ez; }
@@ -802,7 +805,6 @@ export class GraphView {
       const b = ((this.sLvl[s] * 4 + aq) << 1) | dim;
       this.bucket[i] = b; counts[b]++;
     }
-    this.drawnCount = drawn;
     const starts = new Int32Array(NB + 2);
     for (let b = 0; b <= NB; b++) starts[b + 1] = starts[b] + counts[b];
     const fillPos = starts.slice(0, NB + 1);

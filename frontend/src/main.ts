@@ -165,12 +165,23 @@ const api = {
 function startReplay(doc: Replay, mode: 'replay' | 'offline'): void {
   if (!doc || typeof doc !== 'object' || !doc.topology) throw new Error('not a replay document');
   store.mode = mode;
-  const embedded = mode === 'offline' ? new Map<string, Trace>((doc.trace_data ?? []).map((t) => [String(t.trace), t])) : null;
+  const embedded = mode === 'offline' ? embeddedTraces(doc.trace_data) : null;
   traces = new TraceSource(embedded, mode === 'offline' ? (Array.isArray(doc.traces) ? doc.traces : []) : null);
   replay = new ReplayController(store, doc, embedded ?? new Map());
   replay.start();
   initTimeline(replay);
   renderMeta();
+}
+
+/** `trace_data`: a list of traces, or an object from trace id to trace (both are accepted). */
+function embeddedTraces(data: unknown): Map<string, Trace> {
+  const out = new Map<string, Trace>();
+  const add = (id: string, t: unknown) => {
+    if (t && typeof t === 'object' && Array.isArray((t as Trace).spans)) out.set(String((t as Trace).trace ?? id), t as Trace);
+  };
+  if (Array.isArray(data)) data.forEach((t, i) => add(String(i), t));
+  else if (data && typeof data === 'object') for (const [id, t] of Object.entries(data)) add(id, t);
+  return out;
 }
 
 async function boot(): Promise<void> {

@@ -159,7 +159,8 @@ export class ReplayController {
     s.chaos = Array.isArray(this.doc.chaos) ? this.doc.chaos : [];
     s.setTopology(this.main, false);
     this.mapToMain = Int32Array.from(this.main.services.map((x) => x.id));
-    this.at(this.duration, true);
+    // open on the end of the run, just before instances that were shut down at the end go
+    this.at(Math.max(0, this.duration - 1e-3), true);
     s.emit('meta');
     let raf = 0;
     const loop = (now: number) => {

@@ -64,5 +64,5 @@ export interface Replay {
   commands: Command[];
   traces: TraceSummary[];
   steps?: Step[];
-  trace_data?: Trace[];
+  trace_data?: Trace[] | Record<string, Trace>;
 }
