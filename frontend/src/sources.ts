@@ -113,7 +113,10 @@ export class LiveSource {
 function describeResult(r: unknown): string {
   if (!r || typeof r !== 'object') return 'done';
   const o = r as Record<string, unknown>;
-  if (Array.isArray(o.killed)) return `killed ${o.killed.length === 1 ? o.killed[0] : o.killed.length + ' instances'}`;
+  const f = o.fault as { id?: number; kind?: string; target?: string } | undefined;
+  const fault = f && typeof f === 'object' ? `fault #${f.id} ${f.kind ?? ''} ${f.target ?? ''}`.trim() : '';
+  const killed = Array.isArray(o.killed) ? `killed ${o.killed.length === 1 ? o.killed[0] : o.killed.length + ' instances'}` : '';
+  if (fault || killed) return [fault, killed].filter(Boolean).join(', ');
   const parts = Object.entries(o).map(([k, v]) => `${k} ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
   return parts.join(', ').slice(0, 160) || 'done';
 }
