@@ -387,3 +387,19 @@ def test_clients_that_vanish_or_never_read_do_not_disturb_the_run(assets: Path) 
             sleeper.close()
 
     run(scenario())
+
+
+def test_a_page_of_another_origin_cannot_open_the_websocket(assets: Path) -> None:
+    async def scenario() -> None:
+        async with running(assets, session()) as (_, url), aiohttp.ClientSession() as http:
+            with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+                await http.ws_connect(url + "ws", origin="http://evil.example")
+            assert refused.value.status == 403
+            for origin in ("http://127.0.0.1.evil.example", "http://localhost.evil.example:80"):
+                with pytest.raises(aiohttp.WSServerHandshakeError):
+                    await http.ws_connect(url + "ws", origin=origin)
+            for origin in (url.rstrip("/"), "http://localhost:5173", "http://[::1]:5173"):
+                async with http.ws_connect(url + "ws", origin=origin) as ws:
+                    assert (await receive(ws))["type"] == "hello"
+
+    run(scenario())

@@ -10,7 +10,9 @@ writer task. The run's thread hands every message to the loop (``call_soon_threa
 never waits for a client. A client that falls more than :data:`MAX_PENDING` messages behind has
 its pending ticks replaced by one fresh ``hello`` (the whole state; see the protocol); a client
 whose socket accepts nothing for :data:`SEND_TIMEOUT` seconds is closed. Every client message
-is checked by :func:`~monkeyhouse.web.protocol.parse_message` before anything is applied.
+is checked by :func:`~monkeyhouse.web.protocol.parse_message` before anything is applied, and
+a websocket opened by a page of another site (not this server, not this machine) is refused
+(403).
 """
 
 from __future__ import annotations
@@ -100,6 +102,28 @@ def safe_file(folder: Path, name: str) -> Path | None:
     if path.parent != folder or not path.is_file():
         return None
     return path
+
+
+#: page origins' hosts allowed besides the server's own (a front-end dev server on this machine)
+LOCAL_HOSTS: Final = frozenset({"127.0.0.1", "localhost", "[::1]"})
+
+
+def same_origin(request: web.BaseRequest) -> bool:
+    """Whether a websocket request comes from no page, this server's page or a local page.
+
+    No ``Origin``: not a browser page. Otherwise the origin must be this server (scheme, host
+    and port) or a page served from this machine (127.0.0.1, localhost, [::1], any port: the
+    front end's dev server); any other site is refused.
+    """
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True
+    origin = origin.rstrip("/")
+    if origin in (f"http://{request.host}", f"https://{request.host}"):
+        return True
+    scheme, _, rest = origin.partition("://")
+    host = rest.rsplit(":", 1)[0] if not rest.endswith("]") else rest
+    return scheme in ("http", "https") and host in LOCAL_HOSTS
 
 
 def content_type(path: Path) -> str:
@@ -357,6 +381,9 @@ class UiServer:
         live = self.live
         if live is None:
             raise web.HTTPNotFound()
+        if not same_origin(request):
+            # browsers let any page open a websocket anywhere: only our own page may drive chaos
+            raise web.HTTPForbidden(text="the websocket takes connections from this page only\n")
         ws = web.WebSocketResponse(max_msg_size=protocol.MAX_MESSAGE_BYTES, heartbeat=30.0)
         await ws.prepare(request)
         client = Client(ws, self._hello_text)
