@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 OUT    ?= runs/netflixoss
 
-.PHONY: run test test-slow lint typecheck unit bench clean
+.PHONY: run test test-slow lint typecheck unit bench clean ui browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +18,16 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.installed
 
+# the web UI's front end (frontend/, npm) built into the package; rebuilt only when stale
+ui: | $(BIN)/python
+	$(BIN)/python tools/build_ui.py
+
+# Debian's Chromium for the browser tests (installed with apt-get where missing and root)
+browser:
+	tools/ensure-chromium
+
 ## make run: simulate the bundled netflixoss architecture, write its outputs and draw its graph
-run: $(VENV)/.installed
+run: $(VENV)/.installed ui
 	$(BIN)/monkeyhouse run -a netflixoss -d 10 --seed 1 -g --out $(OUT)
 	$(BIN)/monkeyhouse render $(OUT)
 
@@ -27,22 +35,22 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-test lint typecheck unit
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks tools setup.py
+	$(BIN)/ruff format --check src tests benchmarks tools setup.py
 
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy
 
 # tests run on every core (pytest-xdist); each test is independent of the others
-unit: $(VENV)/.installed-test
+unit: $(VENV)/.installed-test ui browser
 	$(BIN)/pytest -m "not slow" -n auto
 
 ## make test-slow: the long statistical checks (M/M/c at high utilization); CI runs them too
-test-slow: $(VENV)/.installed-test
+test-slow: $(VENV)/.installed-test ui
 	$(BIN)/pytest -m slow -n auto
 
-bench: $(VENV)/.installed-test
+bench: $(VENV)/.installed-test ui browser
 	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) runs .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) runs .mypy_cache .pytest_cache .ruff_cache frontend/node_modules src/monkeyhouse/web/static

@@ -1,0 +1,212 @@
+"""Web UI benchmark: frames per second in headless Chromium, and event-to-pixel latency.
+
+Cases (issue 5's targets: 10,000 instance nodes at 30 frames a second or more while animating;
+a 500-service architecture readable collapsed; a chaos action on screen within 1 s at 1x):
+
+- the 500-service, 10,000-instance estate (``benchmarks/large_arch.py``) run for 20 s, then
+  replayed by ``monkeyhouse serve RUN`` while the replay plays: frames per second in the
+  instance view and in the services view, over 5 s each, counted by ``requestAnimationFrame``
+  in the page (the page's own ``window.monkeyhouse.fps()``, and a count of our own);
+- the same estate live (``monkeyhouse serve estate.yaml`` at 1x): frames per second in the
+  instance view while ticks arrive;
+- netflixoss live at 1x: from the click on "Kill instance" to the frame that shows the live
+  count one lower, five times.
+
+Chromium runs with ``--disable-gpu`` (software rendering), as in CI. Screenshots go to
+``test-artifacts/bench/``. Run: ``.venv/bin/python benchmarks/bench_ui.py``.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from playwright.sync_api import Page, sync_playwright
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import large_arch
+
+ROOT = Path(__file__).resolve().parents[1]
+SHOTS = ROOT / "test-artifacts" / "bench"
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+URL = re.compile(r"http://127\.0\.0\.1:\d+/")
+
+COUNT_FRAMES = """(seconds) => new Promise((done) => {
+  let frames = 0;
+  const start = performance.now();
+  const step = (now) => {
+    frames += 1;
+    if (now - start < seconds * 1000) requestAnimationFrame(step);
+    else done(frames / ((now - start) / 1000));
+  };
+  requestAnimationFrame(step);
+})"""
+
+
+class Server:
+    """``monkeyhouse serve ARGS`` on a free port, until :meth:`stop`."""
+
+    def __init__(self, *args: str) -> None:
+        command = [sys.executable, "-m", "monkeyhouse", "serve", *args, "--port", "0"]
+        self.process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT
+        )
+        found = threading.Event()
+        self.url = ""
+        self.lines: list[str] = []
+
+        def read() -> None:
+            assert self.process.stdout is not None
+            for line in self.process.stdout:
+                self.lines.append(line)
+                match = URL.search(line)
+                if match and not found.is_set():
+                    self.url = match.group(0)
+                    found.set()
+
+        threading.Thread(target=read, daemon=True).start()
+        if not found.wait(120):
+            self.stop()
+            raise SystemExit(f"serve printed no URL: {''.join(self.lines)}")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+def measure(page: Page, seconds: float = 5.0) -> tuple[float, float]:
+    """(our rAF count, the page's own fps()) over ``seconds`` of animation."""
+    ours = float(page.evaluate(COUNT_FRAMES, seconds))
+    theirs = float(page.evaluate("window.monkeyhouse.fps()"))
+    return ours, theirs
+
+
+def open_page(browser_page: Page, url: str) -> None:
+    browser_page.goto(url)
+    browser_page.wait_for_function("window.monkeyhouse && window.monkeyhouse.nodeCount() > 0")
+
+
+def estate_replay(page: Page, run: Path) -> None:
+    server = Server(str(run))
+    try:
+        open_page(page, server.url)
+        for view in ("instances", "services"):
+            page.evaluate("(v) => window.monkeyhouse.setView(v)", view)
+            page.evaluate("window.monkeyhouse.play && window.monkeyhouse.play()")
+            page.wait_for_timeout(1500)
+            nodes = page.evaluate("window.monkeyhouse.nodeCount()")
+            ours, theirs = measure(page)
+            page.screenshot(path=str(SHOTS / f"estate-replay-{view}.png"))
+            print(f"estate500 replay, {view} view: {nodes} nodes, {ours:.1f} fps ({theirs:.1f})")
+    finally:
+        server.stop()
+
+
+def estate_live(page: Page, arch: Path) -> None:
+    server = Server(str(arch), "-d", "120")
+    try:
+        open_page(page, server.url)
+        page.evaluate("window.monkeyhouse.setView('instances')")
+        page.wait_for_timeout(3000)
+        nodes = page.evaluate("window.monkeyhouse.nodeCount()")
+        ours, theirs = measure(page)
+        page.screenshot(path=str(SHOTS / "estate-live-instances.png"))
+        print(f"estate500 live 1x, instance view: {nodes} nodes, {ours:.1f} fps ({theirs:.1f})")
+    finally:
+        server.stop()
+
+
+KILL_TO_PIXEL = """async (name) => {
+  const live = document.querySelector('[data-testid="live-count"]');
+  const before = Number(live.textContent.replace(/[^0-9]/g, ''));
+  window.monkeyhouse.select(name);
+  await new Promise((r) => requestAnimationFrame(r));
+  const button = document.querySelector('[data-testid="kill-instance"]');
+  const clicked = performance.now();
+  button.click();
+  return await new Promise((done) => {
+    const look = (now) => {
+      const value = Number(live.textContent.replace(/[^0-9]/g, ''));
+      if (value < before) done(now - clicked);
+      else if (now - clicked > 10000) done(-1);
+      else requestAnimationFrame(look);
+    };
+    requestAnimationFrame(look);
+  });
+}"""
+
+
+def kill_latency(page: Page) -> None:
+    server = Server("-d", "600")
+    try:
+        open_page(page, server.url)
+        page.evaluate("window.monkeyhouse.setView('instances')")
+        page.wait_for_timeout(1000)
+        times = []
+        for k in range(5):
+            name = f"netflixoss.us-east-1.zone{'ABC'[k % 3]}.homepage{k * 3:02d}"
+            page.wait_for_timeout(500)
+            times.append(float(page.evaluate(KILL_TO_PIXEL, name)))
+        shown = ", ".join(f"{t:.0f}" for t in times)
+        print(f"netflixoss live 1x, click Kill to the live count on screen: {shown} ms")
+    finally:
+        server.stop()
+
+
+def main() -> int:
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        raise SystemExit("bench_ui needs Chromium: apt-get install chromium")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        arch = large_arch.write(Path(tmp) / "estate500.yaml")
+        run = Path(tmp) / "estate-run"
+        started = time.perf_counter()
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "monkeyhouse",
+                "run",
+                str(arch),
+                "-d",
+                "20",
+                "-q",
+                "--no-report",
+                "--out",
+                str(run),
+            ],
+            check=True,
+        )
+        print(f"estate500: 20 simulated seconds in {time.perf_counter() - started:.1f} s")
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium, headless=True, args=FLAGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            estate_replay(page, run)
+            estate_live(page, arch)
+            kill_latency(page)
+            browser.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
