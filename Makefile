@@ -37,6 +37,7 @@ test: $(VENV)/.installed-test lint typecheck unit
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests benchmarks tools setup.py
 	$(BIN)/ruff format --check src tests benchmarks tools setup.py
+	npm --prefix frontend run --silent typecheck
 
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy
