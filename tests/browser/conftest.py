@@ -16,13 +16,15 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_
 from browser.pages import FLAGS, Served, chromium_path, shot
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API holds an event loop on its thread while it
+# runs, and other tests on the same pytest-xdist worker use asyncio.run.
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as p:
         yield p
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     launched = playwright.chromium.launch(
         executable_path=chromium_path(), headless=True, args=FLAGS
