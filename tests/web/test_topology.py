@@ -10,8 +10,14 @@ import pytest
 from monkeyhouse.model import resolve_architecture
 from monkeyhouse.model.catalog import load_catalog
 from monkeyhouse.scenarios.simulation import RunOptions, Simulation
+from monkeyhouse.telemetry.timestamps import EPOCH
 from monkeyhouse.web.replay import migration_steps
-from monkeyhouse.web.topology import architecture_topology, simulation_topology, tiers
+from monkeyhouse.web.topology import (
+    architecture_topology,
+    graph_topology,
+    simulation_topology,
+    tiers,
+)
 from spigo_data import SPIGO
 
 
@@ -81,3 +87,22 @@ def test_a_running_simulation_starts_with_the_architecture_s_topology() -> None:
     assert [i["name"] for i in live["instances"]] == [i["name"] for i in still["instances"]]
     assert live["instances"][ident]["died"] == 1.0
     sim.finish()
+
+
+def test_services_whose_names_end_in_digits_are_told_apart_by_the_run_s_service_names() -> None:
+    # instance 07 of svc1x002 and instance 10 of svc1x0: the names alone look alike
+    stamp = "2016-12-19T00:00:00Z"
+    entries = [
+        {"node": "a.us-east-1.zoneA.svc1x00207", "package": "karyon", "timestamp": stamp},
+        {"node": "a.us-east-1.zoneB.svc1x010", "package": "karyon", "timestamp": stamp},
+        {"node": "a.us-east-1.zoneC.login3", "package": "karyon", "timestamp": stamp},
+    ]
+    topology, _ = graph_topology(entries, EPOCH, ["svc1x002", "svc1x0", "login"])
+    named = {
+        i["name"].split(".")[-1]: topology["services"][i["service"]]["name"]
+        for i in topology["instances"]
+    }
+    assert named == {"svc1x00207": "svc1x002", "svc1x010": "svc1x0", "login3": "login"}
+    # without the run's names, spigo's rule: the service is the label without trailing digits
+    alone, _ = graph_topology(entries, EPOCH)
+    assert [s["name"] for s in alone["services"]] == ["svc1x", "login"]

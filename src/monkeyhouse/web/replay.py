@@ -264,7 +264,13 @@ def replay_document(run_dir: Path) -> tuple[dict[str, Any], dict[str, dict[str, 
     entries = graph.get("graph") if isinstance(graph, dict) else None
     if not isinstance(entries, list):
         raise UsageError(f"{run_dir / runfolder.GRAPH_JSON}: no 'graph' list (not a graph JSON)")
-    topology, edge_born = graph_topology(entries, epoch)
+    known = {
+        str(row["service"])
+        for table in ("metrics_instance_totals.parquet", "metrics_totals.parquet")
+        for row in _rows(run_dir / table)
+        if row.get("service")
+    }
+    topology, edge_born = graph_topology(entries, epoch, known)
     options = manifest.get("options") or {}
     duration = _finite(options.get("duration")) or 0.0
     arch = str(manifest.get("arch") or (graph.get("arch") if isinstance(graph, dict) else ""))

@@ -189,20 +189,41 @@ def parse_time(stamp: str, epoch: datetime) -> float:
     return round(whole + nanos / 1e9, 9)
 
 
-def _node_service(name: str) -> tuple[str, str, str]:
+def _label_service(label: str, known: Iterable[str]) -> str:
+    """The service of an instance label (``svc0x012`` + ``07``).
+
+    The longest known service name that only digits follow in the label; else spigo's rule,
+    the label without its trailing digits.
+    """
+    best = ""
+    for service in known:
+        rest = label[len(service) :]
+        if len(service) > len(best) and label.startswith(service) and rest.isdigit():
+            best = service
+    return best or service_of(label)
+
+
+def _node_service(name: str, known: Iterable[str] = ()) -> tuple[str, str, str]:
     """``(region, zone, service)`` of a graph node name (instance or ``-f`` form)."""
     fields = name.split(".")
     if len(fields) >= 5:  # arch.region.zone.service.package (spigo's -f)
         return fields[1], fields[2], fields[3]
     if len(fields) == 4:
-        return fields[1], fields[2], service_of(fields[3])
-    return ANY, ANY, service_of(fields[-1])
+        return fields[1], fields[2], _label_service(fields[3], known)
+    return ANY, ANY, _label_service(fields[-1], known)
 
 
 def graph_topology(
-    entries: Sequence[Mapping[str, Any]], epoch: datetime
+    entries: Sequence[Mapping[str, Any]],
+    epoch: datetime,
+    services: Iterable[str] = (),
 ) -> tuple[dict[str, Any], list[float]]:
-    """The topology of a run from its ``graph.json`` entries, and each edge's first time."""
+    """The topology of a run from its ``graph.json`` entries, and each edge's first time.
+
+    ``services`` are the run's service names when known (from its metrics tables): a node
+    name alone cannot tell ``svc1`` + ``02`` from ``svc`` + ``102``.
+    """
+    known = tuple(services)
     names: list[str] = []
     packages: list[str] = []
     service_index: dict[str, int] = {}
@@ -217,7 +238,7 @@ def graph_topology(
     for entry in entries:
         if "node" in entry:
             name = str(entry["node"])
-            region, zone, service = _node_service(name)
+            region, zone, service = _node_service(name, known)
             if service not in service_index:
                 service_index[service] = len(names)
                 names.append(service)
