@@ -273,6 +273,11 @@ def replay_document(run_dir: Path) -> tuple[dict[str, Any], dict[str, dict[str, 
     topology, edge_born = graph_topology(entries, epoch, known)
     options = manifest.get("options") or {}
     duration = _finite(options.get("duration")) or 0.0
+    if duration > 0:
+        # the shutdown's deregistrations are the run ending, not deaths: the last picture stays
+        for instance in topology["instances"]:
+            if instance["died"] is not None and instance["died"] >= duration:
+                instance["died"] = None
     arch = str(manifest.get("arch") or (graph.get("arch") if isinstance(graph, dict) else ""))
     telemetry = manifest.get("telemetry") or {}
     interval = _finite(telemetry.get("interval")) or 1.0
