@@ -18,33 +18,23 @@ Chromium runs with ``--disable-gpu`` (software rendering), as in CI. Screenshots
 
 from __future__ import annotations
 
-import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 import large_arch
+
+from browser.pages import FLAGS, Served
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "test-artifacts" / "bench"
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-URL = re.compile(r"http://127\.0\.0\.1:\d+/")
 
 COUNT_FRAMES = """(seconds) => new Promise((done) => {
   let frames = 0;
@@ -58,39 +48,24 @@ COUNT_FRAMES = """(seconds) => new Promise((done) => {
 })"""
 
 
-class Server:
-    """``monkeyhouse serve ARGS`` on a free port, until :meth:`stop`."""
-
-    def __init__(self, *args: str) -> None:
-        command = [sys.executable, "-m", "monkeyhouse", "serve", *args, "--port", "0"]
-        self.process = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT
-        )
-        found = threading.Event()
-        self.url = ""
-        self.lines: list[str] = []
-
-        def read() -> None:
-            assert self.process.stdout is not None
-            for line in self.process.stdout:
-                self.lines.append(line)
-                match = URL.search(line)
-                if match and not found.is_set():
-                    self.url = match.group(0)
-                    found.set()
-
-        threading.Thread(target=read, daemon=True).start()
-        if not found.wait(120):
-            self.stop()
-            raise SystemExit(f"serve printed no URL: {''.join(self.lines)}")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
+ZOOMING = """(seconds) => new Promise((done) => {
+  const canvas = document.querySelector('#graph');
+  const box = canvas.getBoundingClientRect();
+  let frames = 0;
+  const start = performance.now();
+  const step = (now) => {
+    frames += 1;
+    // a wheel turn every frame, in and out in turn: the whole picture is redrawn each time
+    const deltaY = frames % 2 ? -40 : 40;
+    canvas.dispatchEvent(new WheelEvent('wheel', {
+      deltaY, clientX: box.left + box.width / 2, clientY: box.top + box.height / 2,
+      bubbles: true, cancelable: true,
+    }));
+    if (now - start < seconds * 1000) requestAnimationFrame(step);
+    else done(frames / ((now - start) / 1000));
+  };
+  requestAnimationFrame(step);
+})"""
 
 
 def measure(page: Page, seconds: float = 5.0) -> tuple[float, float]:
@@ -106,23 +81,27 @@ def open_page(browser_page: Page, url: str) -> None:
 
 
 def estate_replay(page: Page, run: Path) -> None:
-    server = Server(str(run))
+    server = Served([str(run)])
     try:
         open_page(page, server.url)
+        page.get_by_test_id("replay-play").click()
         for view in ("instances", "services"):
             page.evaluate("(v) => window.monkeyhouse.setView(v)", view)
-            page.evaluate("window.monkeyhouse.play && window.monkeyhouse.play()")
             page.wait_for_timeout(1500)
             nodes = page.evaluate("window.monkeyhouse.nodeCount()")
             ours, theirs = measure(page)
             page.screenshot(path=str(SHOTS / f"estate-replay-{view}.png"))
-            print(f"estate500 replay, {view} view: {nodes} nodes, {ours:.1f} fps ({theirs:.1f})")
+            zooming = float(page.evaluate(ZOOMING, 5))
+            print(
+                f"estate500 replay playing, {view} view: {nodes} nodes, {ours:.1f} fps "
+                f"(page's own count {theirs:.1f}); zoomed every frame: {zooming:.1f} fps"
+            )
     finally:
         server.stop()
 
 
 def estate_live(page: Page, arch: Path) -> None:
-    server = Server(str(arch), "-d", "120")
+    server = Served([str(arch), "-d", "120"])
     try:
         open_page(page, server.url)
         page.evaluate("window.monkeyhouse.setView('instances')")
@@ -156,7 +135,7 @@ KILL_TO_PIXEL = """async (name) => {
 
 
 def kill_latency(page: Page) -> None:
-    server = Server("-d", "600")
+    server = Served(["-d", "600"])
     try:
         open_page(page, server.url)
         page.evaluate("window.monkeyhouse.setView('instances')")

@@ -60,6 +60,7 @@ from monkeyhouse.exporters.report import (
     _svg,
     _Table,
 )
+from monkeyhouse.telemetry.commands import EVENT_COLUMNS
 
 __all__ = ["MAX_COMMANDS", "ChaosEvent", "chaos_events", "resilience_section"]
 
@@ -83,16 +84,7 @@ _FALLBACKS: tuple[tuple[str, str, str], ...] = (
     ("fallback success", "fallback_success", "#146356"),
     ("fallback failure", "fallback_failure", "#5c0000"),
 )
-_EVENT_COLUMNS = (
-    "success",
-    "failure",
-    "timeout",
-    "short_circuited",
-    "thread_pool_rejected",
-    "semaphore_rejected",
-    "fallback_success",
-    "fallback_failure",
-)
+_EVENT_COLUMNS = EVENT_COLUMNS
 _EXECUTIONS = _EVENT_COLUMNS[:6]
 
 

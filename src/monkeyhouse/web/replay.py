@@ -23,6 +23,7 @@ from monkeyhouse.errors import UsageError
 from monkeyhouse.exporters.zipkin import ZIPKIN_FILE
 from monkeyhouse.model.catalog import MIGRATION, MIGRATION_STEPS, load_catalog
 from monkeyhouse.scenarios import runfolder
+from monkeyhouse.telemetry.commands import EVENT_COLUMNS
 from monkeyhouse.telemetry.timestamps import EPOCH
 from monkeyhouse.web.protocol import PROTOCOL, json_safe
 from monkeyhouse.web.topology import architecture_topology, graph_topology
@@ -132,16 +133,7 @@ def _edge_first_calls(
 def _commands(summary: Mapping[str, Any] | None, duration: float) -> list[dict[str, Any]]:
     data = (summary or {}).get("commands") or {}
     out = []
-    kinds = (
-        "success",
-        "failure",
-        "timeout",
-        "short_circuited",
-        "thread_pool_rejected",
-        "semaphore_rejected",
-        "fallback_success",
-        "fallback_failure",
-    )
+    kinds = EVENT_COLUMNS
     for entry in data.values() if isinstance(data, dict) else []:
         counts = {kind: int(entry.get(kind, 0)) for kind in kinds}
         requests = sum(counts[k] for k in kinds[:6])
