@@ -807,15 +807,19 @@ export class GraphView {
     const gapPx = (TIER_GAP - 60) * k;
     ctx.beginPath();
     const placed: [string, number, number][] = [];
-    for (const t of this.tiers) {
+    const T = this.tiers;
+    T.forEach((t, i) => {
       const x = t.x0 * k + this.tx - 4;
       const x1 = Math.max(t.x1 * k + this.tx + Math.min(gapPx, 70), x + 24);
-      if (x1 < 0 || x > this.w) continue;
+      if (x1 < 0 || x > this.w) return;
+      // a header ends before the next column (row 0) or the one after it (row 1); the
+      // longest text that fits wins, else the short one, else just the tier's number
+      const limit = [T[i + 1] ? T[i + 1].x0 * k + this.tx - 10 : Infinity, T[i + 2] ? T[i + 2].x0 * k + this.tx - 10 : Infinity];
       let done = false;
       for (const text of [t.full, t.short, String(t.tier)]) {
         const w = this.measure(text, HEAD_FONT);
         for (let row = 0; row < 2 && !done; row++) {
-          if (x < end[row] + 8) continue;
+          if (x < end[row] + 8 || (x + w > limit[row] && text !== String(t.tier))) continue;
           end[row] = x + w;
           placed.push([text, x, rowY[row]]);
           grid.add(x - 2, rowY[row] - 1, w + 4, 14);
@@ -826,7 +830,7 @@ export class GraphView {
       // a rule under the column's header
       ctx.moveTo(x, top + 28.5);
       ctx.lineTo(x1, top + 28.5);
-    }
+    });
     ctx.strokeStyle = '#30363d'; ctx.lineWidth = 1; ctx.stroke();
     ctx.lineJoin = 'round'; ctx.lineWidth = 3; ctx.strokeStyle = BG;
     ctx.fillStyle = '#8b949e';
