@@ -1,7 +1,7 @@
 // The dependency graph on one Canvas 2D: services view and instances view.
 // Drawing is batched (one path per colour bucket, fillRect for dots, no
 // save/restore per node, no shadows) so 10,000 instances animate in software.
-import { DOT, layoutInstances, layoutServices, layoutZones, Slots, type InstanceLayout, type ServiceLayout } from './layout';
+import { DOT, layoutInstances, layoutServices, layoutZones, Slots, TIER_GAP, type InstanceLayout, type ServiceLayout } from './layout';
 import type { Selection, Store } from './store';
 import { fmtMs, fmtPct, fmtRate, healthColor, healthLevel, HEALTH_LEVELS } from './util';
 
@@ -17,6 +17,54 @@ const FADE_IN = 450, FADE_OUT = 700, MORPH = 900;
 const CELL = 24;
 
 interface Ghost { x: number; y: number; r: number; lvl: number; name: string; t0: number }
+/** A label drawn in the last static render: canvas CSS pixels. */
+export interface LabelBox { name: string; x: number; y: number; w: number; h: number }
+/** A tier column of the services view: its world extent and header texts. */
+interface TierCol { tier: number; x0: number; x1: number; full: string; short: string }
+const LABEL_FONT = '11px system-ui, -apple-system, Segoe UI, sans-serif';
+const HEAD_FONT = '600 10.5px system-ui, -apple-system, Segoe UI, sans-serif';
+const LABEL_H = 14; // a label line's box height (CSS px)
+const LOW_ZOOM_CHARS = 18; // longer names are cut with an ellipsis at low zoom
+const HEAD_H = 34; // room kept above the graph for the tier headers (CSS px)
+
+/**
+ * Label boxes already placed, bucketed in a coarse screen grid so that a new box is tested
+ * only against its neighbours.
+ */
+class CollisionGrid {
+  private cells = new Map<number, number[]>();
+  private boxes: number[] = [];
+  constructor(private readonly cell = 48) {}
+  private range(x: number, y: number, w: number, h: number): [number, number, number, number] {
+    const c = this.cell;
+    return [Math.floor(x / c), Math.floor(y / c), Math.floor((x + w) / c), Math.floor((y + h) / c)];
+  }
+  free(x: number, y: number, w: number, h: number): boolean {
+    const [c0, r0, c1, r1] = this.range(x, y, w, h), B = this.boxes;
+    for (let r = r0; r <= r1; r++) {
+      for (let c = c0; c <= c1; c++) {
+        const list = this.cells.get(r * 100003 + c);
+        if (!list) continue;
+        for (const i of list) {
+          if (x < B[i + 2] && B[i] < x + w && y < B[i + 3] && B[i + 1] < y + h) return false;
+        }
+      }
+    }
+    return true;
+  }
+  add(x: number, y: number, w: number, h: number): void {
+    const i = this.boxes.length;
+    this.boxes.push(x, y, x + w, y + h);
+    const [c0, r0, c1, r1] = this.range(x, y, w, h);
+    for (let r = r0; r <= r1; r++) {
+      for (let c = c0; c <= c1; c++) {
+        const key = r * 100003 + c;
+        const list = this.cells.get(key);
+        if (list) list.push(i); else this.cells.set(key, [i]);
+      }
+    }
+  }
+}
 
 export class GraphView {
   readonly ctx: CanvasRenderingContext2D;
@@ -58,6 +106,13 @@ export class GraphView {
   private hl: Uint8Array | null = null; // highlighted services while hovering
   private frames: number[] = [];
   private fitPending = true;
+  // labels: the boxes of the last static render, who had one (for stable choices), text widths
+  private labelBoxes: LabelBox[] = [];
+  private labelled = new Uint8Array(0);
+  private textW = new Map<string, number>();
+  private tiers: TierCol[] = [];
+  // an animated move of the view (find): from, to, start time
+  private glide: { k0: number; tx0: number; ty0: number; k1: number; tx1: number; ty1: number; t0: number } | null = null;
   onHover: (sel: Selection | null, cx: number, cy: number) => void = () => {};
   onClick: (sel: Selection | null) => void = () => {};
 
@@ -103,6 +158,55 @@ export class GraphView {
   }
 
   fit(): void { this.fitPending = true; }
+
+  /**
+   * Glide the view to centre a service or an instance, zooming in far enough to read it
+   * (never out): in the services view rows get label height; in the instance view dots do.
+   */
+  focusOn(sel: Selection): void {
+    const now = performance.now();
+    this.resize();
+    this.sync(now);
+    if (this.fitPending) this.fitNow();
+    const topo = this.store.topo;
+    let wx = NaN, wy = NaN, k = this.k;
+    if (this.view === 'services') {
+      const s = sel.kind === 'service' ? sel.id : topo.instances[sel.id]?.service ?? -1;
+      if (!this.svc || s < 0 || s >= topo.services.length) return;
+      wx = this.svc.x[s]; wy = this.svc.y[s];
+      k = Math.max(k, Math.min(1.2, 18 / this.svc.rowH));
+    } else if (sel.kind === 'instance' && sel.id < topo.instances.length && this.ix[sel.id] === this.ix[sel.id]) {
+      wx = this.ix[sel.id]; wy = this.iy[sel.id];
+      k = Math.max(k, 2.5);
+    } else if (sel.kind === 'service' && this.inst) {
+      let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+      for (const c of this.inst.clusters) {
+        if (c.service !== sel.id) continue;
+        x0 = Math.min(x0, c.x); y0 = Math.min(y0, c.y); x1 = Math.max(x1, c.x + c.w); y1 = Math.max(y1, c.y + c.h);
+      }
+      if (!isFinite(x0)) return;
+      wx = (x0 + x1) / 2; wy = (y0 + y1) / 2;
+      const fits = Math.min((this.w * 0.8) / (x1 - x0 + 40), (this.h * 0.8) / (y1 - y0 + 40));
+      k = Math.max(k, Math.min(3, fits));
+    }
+    if (!(wx === wx) || !(wy === wy)) return;
+    k = Math.min(12, k);
+    this.glide = { k0: this.k, tx0: this.tx, ty0: this.ty, k1: k, tx1: this.w / 2 - wx * k, ty1: this.h / 2 - wy * k, t0: now };
+  }
+
+  private stepGlide(now: number): void {
+    const g = this.glide;
+    if (!g) return;
+    const p = Math.min(1, (now - g.t0) / 450);
+    const e = p * p * (3 - 2 * p);
+    // zoom geometrically; keep the centre's path straight in world space
+    this.k = g.k0 * Math.pow(g.k1 / g.k0, e);
+    const cx0 = (this.w / 2 - g.tx0) / g.k0, cy0 = (this.h / 2 - g.ty0) / g.k0;
+    const cx1 = (this.w / 2 - g.tx1) / g.k1, cy1 = (this.h / 2 - g.ty1) / g.k1;
+    const cx = cx0 + (cx1 - cx0) * e, cy = cy0 + (cy1 - cy0) * e;
+    this.tx = this.w / 2 - cx * this.k; this.ty = this.h / 2 - cy * this.k;
+    if (p >= 1) this.glide = null;
+  }
 
   /** CSS pixels relative to the viewport, or null. */
   positionOf(name: string): { x: number; y: number } | null {
@@ -154,7 +258,9 @@ export class GraphView {
     const prevInst = this.prevInstanceNames;
     for (let i = 0; i < prevInst.length; i++) if (prevInst[i] !== '') oldI.set(prevInst[i], [this.ix[i], this.iy[i]]);
 
-    this.svc = layoutServices(topo);
+    this.svc = layoutServices(topo, this.aspect());
+    this.tiers = tierColumns(topo, this.svc);
+    this.labelled = new Uint8Array(ns);
     this.adj = topo.services.map(() => new Set<number>());
     for (const e of topo.edges) { this.adj[e.source].add(e.target); this.adj[e.target].add(e.source); }
     this.sx = new Float64Array(ns); this.sy = new Float64Array(ns);
@@ -328,12 +434,14 @@ export class GraphView {
     let down: { x: number; y: number; tx: number; ty: number; moved: boolean } | null = null;
     c.addEventListener('wheel', (ev) => {
       ev.preventDefault();
+      this.glide = null;
       const r = c.getBoundingClientRect();
       const mx = ev.clientX - r.left, my = ev.clientY - r.top;
       const f = Math.exp(-ev.deltaY * (ev.deltaMode === 1 ? 0.05 : 0.0015));
       this.zoomAt(mx, my, f);
     }, { passive: false });
     c.addEventListener('pointerdown', (ev) => {
+      this.glide = null;
       down = { x: ev.clientX, y: ev.clientY, tx: this.tx, ty: this.ty, moved: false };
       c.setPointerCapture(ev.pointerId);
     });
@@ -423,12 +531,15 @@ export class GraphView {
   private fitNow(): void {
     const b = this.view === 'services' ? this.svc : this.inst;
     if (!b || this.w === 0) return;
-    const padR = this.view === 'services' ? 140 : 0;
+    const services = this.view === 'services';
+    const padR = services ? 140 : 0;
+    const head = services ? HEAD_H : 0; // the tier headers sit above the graph
     const bw = b.maxX - b.minX + 80 + padR, bh = b.maxY - b.minY + 80;
-    this.k = Math.max(0.02, Math.min(2.2, Math.min(this.w / bw, this.h / bh)));
+    this.k = Math.max(0.02, Math.min(2.2, Math.min(this.w / bw, (this.h - head) / bh)));
     this.tx = this.w / 2 - ((b.minX + b.maxX + padR) / 2) * this.k;
-    this.ty = this.h / 2 - ((b.minY + b.maxY) / 2) * this.k;
+    this.ty = head + (this.h - head) / 2 - ((b.minY + b.maxY) / 2) * this.k;
     this.fitPending = false;
+    this.glide = null;
   }
 
   // ---------------------------------------------------------------- drawing
@@ -451,6 +562,7 @@ export class GraphView {
     this.resize();
     this.sync(now);
     if (this.fitPending) this.fitNow();
+    this.stepGlide(now);
     const ctx = this.ctx;
     if (!this.store.topo.services.length) {
       ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
@@ -580,7 +692,7 @@ export class GraphView {
   }
 
   private drawServices(now: number): void {
-    const ctx = this.g, st = this.store, topo = st.topo, L = this.svc!;
+    const ctx = this.g, st = this.store, topo = st.topo;
     const k = this.k;
     const ns = topo.services.length, ne = topo.edges.length;
     const P = this.edgeP;
@@ -592,22 +704,32 @@ export class GraphView {
       const share = r > 0 ? st.edgeErr[e] / r : 0;
       return share > 0.1 ? 2 : share > 0.01 ? 1 : 0;
     };
-    const eDim = (e: number) => !!hl && !(hl[topo.edges[e].source] === 2 || hl[topo.edges[e].target] === 2);
-    for (let dim = 1; dim >= 0; dim--) {
+    // Edges in three classes: dimmed (another node is hovered), plain, and in focus (they
+    // touch the hovered or the selected service). Many plain edges are drawn fainter, so the
+    // focused ones stand out of a large estate.
+    const sel = st.selection;
+    const selS = sel ? (sel.kind === 'service' ? sel.id : topo.instances[sel.id]?.service ?? -1) : -1;
+    const eClass = (e: number) => {
+      const a = topo.edges[e].source, b = topo.edges[e].target;
+      if (a === selS || b === selS || (hl && (hl[a] === 2 || hl[b] === 2))) return 2;
+      return hl ? 0 : 1;
+    };
+    const plainAlpha = ne > 300 ? Math.max(0.1, 0.6 * Math.pow(300 / ne, 0.8)) : 0.6;
+    for (let cls = 0; cls < 3; cls++) {
       for (let b = 0; b < 3; b++) {
         ctx.beginPath();
         let any = false;
         for (let e = 0; e < ne; e++) {
-          if (!st.edgeOn[e] || eBucket(e) !== b || +eDim(e) !== dim) continue;
+          if (!st.edgeOn[e] || eBucket(e) !== b || eClass(e) !== cls) continue;
           const o = e * 8;
           ctx.moveTo(P[o], P[o + 1]);
           ctx.bezierCurveTo(P[o + 2], P[o + 3], P[o + 4], P[o + 5], P[o + 6], P[o + 7]);
           any = true;
         }
         if (!any) continue;
-        ctx.globalAlpha = dim ? 0.07 : hl ? 0.95 : ne > 400 ? 0.32 : 0.6;
+        ctx.globalAlpha = cls === 0 ? 0.07 : cls === 2 ? 0.95 : plainAlpha;
         ctx.strokeStyle = EDGE_COL[b];
-        ctx.lineWidth = (b ? 1.8 : 1.1) / k * (hl && !dim ? 1.6 : 1);
+        ctx.lineWidth = (b ? 1.8 : 1.1) / k * (cls === 2 ? 1.6 : 1);
         ctx.stroke();
       }
     }
@@ -658,41 +780,176 @@ export class GraphView {
       anyRing = true;
     }
     if (anyRing) { ctx.strokeStyle = '#ff4d4f'; ctx.lineWidth = 2.5 / k; ctx.stroke(); }
-    const sel = st.selection;
     const ring = (s: number, col: string) => {
       ctx.beginPath(); ctx.arc(this.sx[s], this.sy[s], this.sr[s] + 6.5 / k, 0, Math.PI * 2);
       ctx.strokeStyle = col; ctx.lineWidth = 1.6 / k; ctx.stroke();
     };
-    const selS = sel ? (sel.kind === 'service' ? sel.id : topo.instances[sel.id]?.service ?? -1) : -1;
     if (selS >= 0 && selS < ns) ring(selS, '#ffffff');
     if (this.hover && this.hover.kind === 'service') ring(this.hover.id, '#8b949e');
-    // labels in screen space
+    // tier headers and labels in screen space
     ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
     ctx.globalAlpha = 1;
+    const grid = new CollisionGrid();
+    this.drawTierHeaders(grid);
+    this.drawServiceLabels(grid, selS);
+  }
+
+  /** "tier k · n services" above each tier column (sticky at the top when scrolled down). */
+  private drawTierHeaders(grid: CollisionGrid): void {
+    const ctx = this.g, L = this.svc!, k = this.k;
+    if (!this.tiers.length) return;
+    const top = Math.max(4, L.minY * k + this.ty - HEAD_H + 2);
+    if (top > this.h) return;
+    ctx.font = HEAD_FONT;
+    ctx.textBaseline = 'top';
+    const rowY = [top + 13, top]; // row 0 next to the graph; row 1 above it for crowded columns
+    const end = [-Infinity, -Infinity];
+    const gapPx = (TIER_GAP - 60) * k;
+    ctx.beginPath();
+    const placed: [string, number, number][] = [];
+    const T = this.tiers;
+    T.forEach((t, i) => {
+      const x = t.x0 * k + this.tx - 4;
+      const x1 = Math.max(t.x1 * k + this.tx + Math.min(gapPx, 70), x + 24);
+      if (x1 < 0 || x > this.w) return;
+      // a header ends before the next column (row 0) or the one after it (row 1); the
+      // longest text that fits wins, else the short one, else just the tier's number
+      const limit = [T[i + 1] ? T[i + 1].x0 * k + this.tx - 10 : Infinity, T[i + 2] ? T[i + 2].x0 * k + this.tx - 10 : Infinity];
+      let done = false;
+      for (const text of [t.full, t.short, String(t.tier)]) {
+        const w = this.measure(text, HEAD_FONT);
+        for (let row = 0; row < 2 && !done; row++) {
+          if (x < end[row] + 8 || (x + w > limit[row] && text !== String(t.tier))) continue;
+          end[row] = x + w;
+          placed.push([text, x, rowY[row]]);
+          grid.add(x - 2, rowY[row] - 1, w + 4, 14);
+          done = true;
+        }
+        if (done) break;
+      }
+      // a rule under the column's header
+      ctx.moveTo(x, top + 28.5);
+      ctx.lineTo(x1, top + 28.5);
+    });
+    ctx.strokeStyle = '#30363d'; ctx.lineWidth = 1; ctx.stroke();
+    ctx.lineJoin = 'round'; ctx.lineWidth = 3; ctx.strokeStyle = BG;
+    ctx.fillStyle = '#8b949e';
+    for (const [text, x, y] of placed) { ctx.strokeText(text, x, y); ctx.fillText(text, x, y); }
+    ctx.textBaseline = 'alphabetic';
+  }
+
+  /**
+   * Greedy labels: the selected and the hovered service and the hovered one's neighbours
+   * always; then, by traffic (in half-octave steps, a label kept from the last picture a step
+   * ahead, so labels do not flicker as rates wobble) and then by tier from the front door,
+   * every other service whose label fits beside it without touching a label already placed.
+   */
+  private drawServiceLabels(grid: CollisionGrid, selS: number): void {
+    const ctx = this.g, st = this.store, topo = st.topo, L = this.svc!, k = this.k, hl = this.hl;
+    const ns = topo.services.length;
     const rowPx = L.rowH * k;
     const showAll = rowPx >= 13;
     const second = rowPx >= 36;
-    ctx.font = '11px system-ui, -apple-system, Segoe UI, sans-serif';
-    ctx.textBaseline = 'middle';
+    const h = second ? LABEL_H * 2 : LABEL_H;
+    const prio = new Float64Array(ns);
+    const cand: number[] = [];
     for (let s = 0; s < ns; s++) {
-      const forced = s === selS || (hl !== null && hl[s] > 0);
-      if (!showAll && !forced) continue;
       const px = this.sx[s] * k + this.tx, py = this.sy[s] * k + this.ty;
-      if (px < -200 || px > this.w + 20 || py < -20 || py > this.h + 20) continue;
+      if (px < -4 || px > this.w + 4 || py < -4 || py > this.h + 4) continue;
+      const forced = s === selS || (hl !== null && hl[s] > 0);
+      const near = selS >= 0 && this.adj[selS]?.has(s);
+      const step = Math.round(Math.log2(1 + st.rate[s]) * 2) + (this.labelled[s] ? 1 : 0);
+      prio[s] = (forced ? 4e6 : 0) + (near ? 2e6 : 0) + step * 1000 - topo.services[s].tier;
+      cand.push(s);
+    }
+    cand.sort((a, b) => prio[b] - prio[a] || a - b);
+    if (this.labelled.length !== ns) this.labelled = new Uint8Array(ns);
+    this.labelled.fill(0);
+    const boxes: LabelBox[] = [];
+    const draw: [number, string, number, number, boolean][] = [];
+    ctx.font = LABEL_FONT;
+    const PAD = 2;
+    for (const s of cand) {
+      const forced = prio[s] >= 4e6;
+      const px = this.sx[s] * k + this.tx, py = this.sy[s] * k + this.ty;
       const rpx = this.sr[s] * k;
-      const room = forced && !showAll ? 400 : L.labelRoom * k - rpx;
-      const maxChars = Math.floor(room / 6.3);
-      if (maxChars < 3) continue;
       let name = topo.services[s].name;
+      // zoomed in, as much as the room to the next column holds (at least the low-zoom cut)
+      const maxChars = forced ? 48 : showAll ? Math.max(LOW_ZOOM_CHARS, Math.floor((L.labelRoom * k - rpx) / 6.3)) : LOW_ZOOM_CHARS;
       if (name.length > maxChars) name = name.slice(0, maxChars - 1) + '…';
+      let w = this.measure(name, LABEL_FONT);
+      if (second) w = Math.max(w, this.measure(this.statsLine(s), LABEL_FONT));
+      // beside the node on the right, on the left, above, below
+      const spots: [number, number][] = [
+        [px + rpx + 4, py - h / 2], [px - rpx - 4 - w, py - h / 2],
+        [px - w / 2, py - rpx - 2 - h], [px - w / 2, py + rpx + 2],
+      ];
+      let at: [number, number] | null = null;
+      for (const [x, y] of spots) {
+        if (!forced && (x < 0 || y < 0 || x + w > this.w || y + h > this.h)) continue;
+        if (grid.free(x - PAD, y, w + 2 * PAD, h)) { at = [x, y]; break; }
+      }
+      if (!at) {
+        if (!forced) continue;
+        at = spots[0];
+      }
+      grid.add(at[0] - PAD, at[1], w + 2 * PAD, h);
+      this.labelled[s] = 1;
+      boxes.push({ name: topo.services[s].name, x: at[0], y: at[1], w, h });
+      draw.push([s, name, at[0], at[1], forced]);
+    }
+    this.labelBoxes = boxes;
+    // a dark halo under each text keeps it legible over edges and dots
+    ctx.textBaseline = 'middle';
+    ctx.lineJoin = 'round';
+    ctx.lineWidth = 3;
+    ctx.strokeStyle = BG;
+    for (const [s, name, x, y, forced] of draw) {
       const dim = hl !== null && hl[s] === 0;
-      ctx.fillStyle = dim ? 'rgba(201,209,217,0.25)' : '#c9d1d9';
-      ctx.fillText(name, px + rpx + 5, second ? py - 6 : py);
+      const y0 = y + LABEL_H / 2;
+      ctx.globalAlpha = dim ? 0.4 : 0.85;
+      ctx.strokeText(name, x, y0);
+      ctx.globalAlpha = 1;
+      ctx.fillStyle = dim ? 'rgba(201,209,217,0.3)' : forced && s === selS ? '#ffffff' : '#c9d1d9';
+      ctx.fillText(name, x, y0);
       if (second) {
-        ctx.fillStyle = dim ? 'rgba(139,148,158,0.25)' : '#8b949e';
-        ctx.fillText(`${fmtRate(st.rate[s])}/s · ${fmtPct(st.errorShare(s))} · ${st.svcLive[s]} up`, px + rpx + 5, py + 7);
+        const line = this.statsLine(s);
+        ctx.globalAlpha = dim ? 0.4 : 0.85;
+        ctx.strokeText(line, x, y0 + LABEL_H);
+        ctx.globalAlpha = 1;
+        ctx.fillStyle = dim ? 'rgba(139,148,158,0.3)' : '#8b949e';
+        ctx.fillText(line, x, y0 + LABEL_H);
       }
     }
+    ctx.textBaseline = 'alphabetic';
+  }
+
+  private statsLine(s: number): string {
+    const st = this.store;
+    return `${fmtRate(st.rate[s])}/s · ${fmtPct(st.errorShare(s))} · ${st.svcLive[s]} up`;
+  }
+
+  /** A text's width in CSS px in a font (cached: names repeat every render). */
+  private measure(text: string, font: string): number {
+    const key = font + '\u0000' + text;
+    let w = this.textW.get(key);
+    if (w === undefined) {
+      if (this.textW.size > 20000) this.textW.clear();
+      const ctx = this.g;
+      const was = ctx.font;
+      ctx.font = font;
+      w = ctx.measureText(text).width;
+      ctx.font = was;
+      this.textW.set(key, w);
+    }
+    return w;
+  }
+
+  /** The labels drawn in the last static render of the services view (viewport CSS px). */
+  labels(): LabelBox[] {
+    const r = this.canvas.getBoundingClientRect();
+    if (this.view !== 'services') return [];
+    return this.labelBoxes.map((b) => ({ name: b.name, x: r.left + b.x, y: r.top + b.y, w: b.w, h: b.h }));
   }
 
   private drawInstanceDots(now: number): void {
@@ -930,4 +1187,20 @@ export class GraphView {
 
 export function esc(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+/** The services view's tier columns, left to right, with their headers' texts. */
+function tierColumns(topo: Store['topo'], L: ServiceLayout): TierCol[] {
+  const by = new Map<number, { x0: number; x1: number; n: number; pk: Map<string, number> }>();
+  for (const s of topo.services) {
+    let t = by.get(s.tier);
+    if (!t) by.set(s.tier, (t = { x0: Infinity, x1: -Infinity, n: 0, pk: new Map() }));
+    t.x0 = Math.min(t.x0, L.x[s.id]); t.x1 = Math.max(t.x1, L.x[s.id]);
+    t.n++;
+    t.pk.set(s.package, (t.pk.get(s.package) ?? 0) + 1);
+  }
+  return [...by.entries()].sort((a, b) => a[0] - b[0]).map(([tier, t]) => {
+    const what = t.pk.size === 1 ? [...t.pk.keys()][0] : `service${t.n === 1 ? '' : 's'}`;
+    return { tier, x0: t.x0, x1: t.x1, full: `tier ${tier} · ${t.n} ${what}`, short: `t${tier} · ${t.n}` };
+  });
 }

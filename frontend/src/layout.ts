@@ -12,7 +12,8 @@ export interface ServiceLayout {
 
 export const TIER_GAP = 240;
 
-export function layoutServices(topo: Topology): ServiceLayout {
+/** `aspect`: the screen's width over its height, for the fold of wide tiers. */
+export function layoutServices(topo: Topology, aspect = 1.9): ServiceLayout {
   const ns = topo.services.length;
   const x = new Float64Array(ns), y = new Float64Array(ns), order = new Int32Array(ns);
   if (!ns) return { x, y, order, rowH: 40, labelRoom: 100, minX: 0, minY: 0, maxX: 0, maxY: 0 };
@@ -52,14 +53,37 @@ export function layoutServices(topo: Topology): ServiceLayout {
       setPos(layer);
     }
   }
-  // Wide layers are folded into sub-columns, staggered so that y still follows order.
-  const maxPerCol = Math.max(14, Math.ceil(Math.sqrt(ns) * 1.8));
+  // Wide layers are folded into sub-columns, staggered so that y still follows order. The
+  // height of a column is the one that gives the largest picture on a screen of that shape
+  // (a large estate folded too low is a thin band across a wide screen); never lower than
+  // the default so small architectures keep their look.
   const rowH = ns > 150 ? 30 : ns > 40 ? 40 : 58;
   const subGap = 170;
+  const base = Math.max(14, Math.ceil(Math.sqrt(ns) * 1.8));
+  const widest = Math.max(...layers.map((l) => l.length));
+  const tries = new Set([base]);
+  for (let c = 1; c <= Math.ceil(widest / base); c++) if (Math.ceil(widest / c) > base) tries.add(Math.ceil(widest / c));
+  let best = -1, bestScore = -Infinity;
+  for (const m of [...tries].sort((a, b) => a - b)) {
+    const f = fold(m);
+    // the scale a fit would pick (the view adds room for labels and headers)
+    const score = Math.min(aspect / (f.w + 220), 0.93 / (f.h + 80));
+    if (score > bestScore * 1.02) { bestScore = score; best = m; }
+  }
+  const maxPerCol = best;
+  function fold(perCol: number) {
+    const cols = layers.map((l) => Math.max(1, Math.ceil(l.length / perCol)));
+    let w = 0, rows = 0;
+    layers.forEach((l, li) => {
+      rows = Math.max(rows, Math.ceil(l.length / cols[li]));
+      w += (cols[li] - 1) * subGap + (cols[li] > 1 ? subGap / 2 : 0) + TIER_GAP;
+    });
+    return { cols, w: w - TIER_GAP, h: (rows - 1) * rowH };
+  }
   let cx = 0;
   let maxRows = 0;
-  const cols = layers.map((l) => Math.max(1, Math.ceil(l.length / maxPerCol)));
-  for (const l of layers) maxRows = Math.max(maxRows, Math.ceil(l.length / Math.max(1, Math.ceil(l.length / maxPerCol))));
+  const cols = fold(maxPerCol).cols;
+  layers.forEach((l, li) => { maxRows = Math.max(maxRows, Math.ceil(l.length / cols[li])); });
   let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
   layers.forEach((layer, li) => {
     const nc = cols[li];

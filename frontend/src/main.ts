@@ -1,9 +1,9 @@
 // Boot: pick the data source (embedded replay, HTTP replay, live websocket),
 // wire the views, and expose window.monkeyhouse for tests and benchmarks.
 import './style.css';
-import { esc, GraphView, type View } from './graph';
+import { esc, GraphView, type LabelBox, type View } from './graph';
 import { getJSON, LiveSource, ReplayController, TraceSource } from './sources';
-import { Store, SPARK_SECONDS } from './store';
+import { Store, SPARK_SECONDS, type Selection } from './store';
 import type { Command, Replay, Session, Trace } from './types';
 import { initCharts, type SeriesData } from './ui/charts';
 import { initCircuits } from './ui/circuits';
@@ -28,6 +28,41 @@ function selectByName(name: string): boolean {
   return false;
 }
 
+/**
+ * Names matching a text, best first: exact names, then names starting with it, then names
+ * containing it (case-insensitive), services before instances in each group, and within a
+ * group live instances first, then shorter names, then alphabetical.
+ */
+function matchNames(text: string, limit: number): { name: string; sel: Selection }[] {
+  const q = text.trim().toLowerCase();
+  if (!q) return [];
+  const groups: { name: string; sel: Selection; live: number }[][] = [[], [], [], [], [], []];
+  const put = (name: string, sel: Selection, inst: number, live: number) => {
+    const n = name.toLowerCase();
+    const g = n === q ? 0 : n.startsWith(q) ? 2 : n.includes(q) ? 4 : -1;
+    if (g >= 0) groups[g + inst].push({ name, sel, live });
+  };
+  for (const s of store.topo.services) put(s.name, { kind: 'service', id: s.id }, 0, 1);
+  for (const i of store.topo.instances) put(i.name, { kind: 'instance', id: i.id }, 1, store.alive[i.id] ? 1 : 0);
+  const out: { name: string; sel: Selection }[] = [];
+  for (const g of groups) {
+    g.sort((a, b) => b.live - a.live || a.name.length - b.name.length || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const m of g) { if (out.length >= limit) return out; out.push(m); }
+  }
+  return out;
+}
+
+/** Select the best match for a text, centre it in the graph, show it in the side panel. */
+function find(text: string): boolean {
+  const exact = text.trim();
+  const s = store.serviceByName.get(exact), i = store.instanceByName.get(exact);
+  const sel: Selection | null = s ? { kind: 'service', id: s.id } : i ? { kind: 'instance', id: i.id } : matchNames(text, 1)[0]?.sel ?? null;
+  if (!sel) return false;
+  store.select(sel);
+  graph.focusOn(sel);
+  return true;
+}
+
 // ---------------------------------------------------------------- top bar
 const modeEl = $('#mode'), timeEl = $('#sim-time'), liveEl = $('#live-count'), countEl = $('#node-count');
 const durEl = $('#duration'), archEl = $('#arch'), fpsEl = $('#fps'), connEl = $('#conn');
@@ -38,6 +73,28 @@ function setView(v: View): void {
   document.body.dataset.view = graph.view;
 }
 for (const b of viewButtons) b.addEventListener('click', () => setView(b.dataset.view as View));
+
+const searchEl = $('#search') as HTMLInputElement, searchList = $('#search-list');
+searchEl.addEventListener('input', (ev) => {
+  searchEl.classList.remove('miss');
+  // a suggestion picked from the list goes there at once
+  if ((ev as InputEvent).inputType === 'insertReplacementText' || (ev as InputEvent).inputType === undefined) {
+    if (store.serviceByName.has(searchEl.value) || store.instanceByName.has(searchEl.value)) { find(searchEl.value); return; }
+  }
+  searchList.replaceChildren(...matchNames(searchEl.value, 12).map((m) => el('option', { value: m.name })));
+});
+searchEl.addEventListener('keydown', (ev) => {
+  if (ev.key === 'Enter') { ev.preventDefault(); searchEl.classList.toggle('miss', !find(searchEl.value)); }
+  else if (ev.key === 'Escape') { searchEl.value = ''; searchEl.classList.remove('miss'); searchEl.blur(); }
+});
+document.addEventListener('keydown', (ev) => {
+  const t = ev.target as HTMLElement | null;
+  if (ev.key !== '/' || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+  if (t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT' || t.isContentEditable)) return;
+  ev.preventDefault();
+  searchEl.focus();
+  searchEl.select();
+});
 
 const speedsEl = $('#speeds');
 const SPEEDS = [0.5, 1, 2, 5, 10];
@@ -146,6 +203,7 @@ interface MonkeyhouseAPI {
   nodeCount(): number; view: View; setView(v: View): void;
   positionOf(name: string): { x: number; y: number } | null; fps(): number; lastTickT: number;
   select(name: string | null): boolean; replayAt(t: number): void; mode(): string; store: Store;
+  find(text: string): boolean; labels(): LabelBox[];
 }
 const api = {
   nodeCount: () => graph.nodeCount(),
@@ -157,6 +215,8 @@ const api = {
   select: (name: string | null) => { if (name === null) { store.select(null); return true; } return selectByName(name); },
   replayAt: (t: number) => { if (replay) { replay.pause(); replay.at(t); graph.sync(performance.now()); } },
   mode: () => store.mode,
+  find: (text: string) => find(String(text)),
+  labels: () => graph.labels(),
   store,
 } as MonkeyhouseAPI;
 (window as unknown as { monkeyhouse: MonkeyhouseAPI }).monkeyhouse = api;
@@ -214,7 +274,8 @@ async function boot(): Promise<void> {
   const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
   traces = new TraceSource(null, null);
   live = new LiveSource(store, url, toast);
-  live.onStatus = (ok, text) => { connEl.textContent = text; connEl.classList.toggle('down', !ok); };
+  // connected: a quiet dot (its title says so); anything else in words
+  live.onStatus = (ok, text) => { connEl.textContent = ok ? '●' : text; connEl.title = text; connEl.classList.toggle('down', !ok); };
   live.start();
   store.mode = 'live';
   renderMeta();

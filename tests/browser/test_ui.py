@@ -252,3 +252,47 @@ def test_a_500_service_estate_is_drawn_whole_and_apart(
     page.get_by_test_id("view-instances").click()
     expect(page.get_by_test_id("node-count")).to_have_text(str(large_arch.INSTANCES))
     shot(page, "estate500-instances")
+
+
+def test_a_500_service_estate_is_readable_collapsed(
+    page: Page, serve: Callable[..., Served], tmp_path: Path
+) -> None:
+    large_arch = load_benchmark_module("large_arch")
+    arch = large_arch.write(tmp_path / "estate500.yaml")
+    served = serve(str(arch), "-d", "600", "--speed", "0.5")
+    ready(page, served.url)
+    expect(page.get_by_test_id("node-count")).to_have_text("500", timeout=WAIT)
+    services = {spec["name"] for spec in large_arch.architecture()["services"]}
+    # at fit zoom: many services named, no two labels on top of each other
+    page.wait_for_function("window.monkeyhouse.labels().length >= 30", timeout=WAIT)
+    labels = [b for b in page.evaluate("window.monkeyhouse.labels()") if b["name"] in services]
+    assert len(labels) >= 30, f"only {len(labels)} service labels at fit zoom"
+    for i, a in enumerate(labels):
+        for b in labels[i + 1 :]:
+            apart = (
+                a["x"] + a["w"] <= b["x"]
+                or b["x"] + b["w"] <= a["x"]
+                or a["y"] + a["h"] <= b["y"]
+                or b["y"] + b["h"] <= a["y"]
+            )
+            assert apart, f"the labels of {a['name']} and {b['name']} overlap"
+    shot(page, "estate500-services-readable")
+    # find: type a name, Enter; the side panel shows it and the graph centres it
+    search = page.get_by_test_id("search")
+    search.fill("svc3x017")
+    search.press("Enter")
+    expect(page.locator("#details .title")).to_have_text("svc3x017")
+    box = page.get_by_test_id("graph").bounding_box()
+    assert box is not None
+    centre = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_function(
+        """([name, cx, cy]) => {
+            const p = window.monkeyhouse.positionOf(name);
+            return p !== null && Math.abs(p.x - cx) < 30 && Math.abs(p.y - cy) < 30;
+        }""",
+        arg=["svc3x017", centre[0], centre[1]],
+        timeout=WAIT,
+    )
+    assert any(b["name"] == "svc3x017" for b in page.evaluate("window.monkeyhouse.labels()"))
+    assert page.evaluate("window.monkeyhouse.find('no-such-thing')") is False
+    shot(page, "estate500-found")
