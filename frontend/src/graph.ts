@@ -23,6 +23,8 @@ export interface LabelBox { name: string; x: number; y: number; w: number; h: nu
 interface TierCol { tier: number; x0: number; x1: number; full: string; short: string }
 const LABEL_FONT = '11px system-ui, -apple-system, Segoe UI, sans-serif';
 const HEAD_FONT = '600 10.5px system-ui, -apple-system, Segoe UI, sans-serif';
+/** Milliseconds after the last wheel turn or drag step before labels are placed again. */
+const MOTION_SETTLE = 150;
 const LABEL_H = 14; // a label line's box height (CSS px)
 const LOW_ZOOM_CHARS = 18; // longer names are cut with an ellipsis at low zoom
 const HEAD_H = 34; // room kept above the graph for the tier headers (CSS px)
@@ -112,6 +114,8 @@ export class GraphView {
   private textW = new Map<string, number>();
   private tiers: TierCol[] = [];
   // an animated move of the view (find): from, to, start time
+  /** Until then (performance.now() ms) a wheel or drag is under way: labels wait for it to end. */
+  private movingUntil = 0;
   private glide: { k0: number; tx0: number; ty0: number; k1: number; tx1: number; ty1: number; t0: number } | null = null;
   onHover: (sel: Selection | null, cx: number, cy: number) => void = () => {};
   onClick: (sel: Selection | null) => void = () => {};
@@ -438,6 +442,7 @@ export class GraphView {
       const r = c.getBoundingClientRect();
       const mx = ev.clientX - r.left, my = ev.clientY - r.top;
       const f = Math.exp(-ev.deltaY * (ev.deltaMode === 1 ? 0.05 : 0.0015));
+      this.movingUntil = performance.now() + MOTION_SETTLE;
       this.zoomAt(mx, my, f);
     }, { passive: false });
     c.addEventListener('pointerdown', (ev) => {
@@ -450,7 +455,11 @@ export class GraphView {
       if (down) {
         const dx = ev.clientX - down.x, dy = ev.clientY - down.y;
         if (Math.abs(dx) + Math.abs(dy) > 3) down.moved = true;
-        if (down.moved) { this.tx = down.tx + dx; this.ty = down.ty + dy; c.style.cursor = 'grabbing'; return; }
+        if (down.moved) {
+          this.tx = down.tx + dx; this.ty = down.ty + dy; c.style.cursor = 'grabbing';
+          this.movingUntil = performance.now() + MOTION_SETTLE;
+          return;
+        }
       }
       const hit = this.hitTest(ev.clientX - r.left, ev.clientY - r.top);
       this.setHover(hit);
@@ -582,7 +591,7 @@ export class GraphView {
     // changed; every frame copies it and draws the moving traffic dots on top.
     const sel = this.store.selection;
     const key = `${this.view}|${this.k}|${this.tx}|${this.ty}|${this.w}|${this.h}|${this.dpr}|${this.version}|` +
-      `${this.hover?.kind}:${this.hover?.id}|${sel?.kind}:${sel?.id}`;
+      `${this.hover?.kind}:${this.hover?.id}|${sel?.kind}:${sel?.id}|${now < this.movingUntil}`;
     if (key !== this.layerKey || this.animating(now)) {
       this.layerKey = key;
       const L = this.layer;
@@ -715,6 +724,9 @@ export class GraphView {
       return hl ? 0 : 1;
     };
     const plainAlpha = ne > 300 ? Math.max(0.1, 0.6 * Math.pow(300 / ne, 0.8)) : 0.6;
+    // while a zoom or pan of a large graph is under way, edges are straight: stroking a
+    // thousand curves costs more than a frame in software; the curves return when it settles
+    const straight = ne > 300 && now < this.movingUntil;
     for (let cls = 0; cls < 3; cls++) {
       for (let b = 0; b < 3; b++) {
         ctx.beginPath();
@@ -723,7 +735,8 @@ export class GraphView {
           if (!st.edgeOn[e] || eBucket(e) !== b || eClass(e) !== cls) continue;
           const o = e * 8;
           ctx.moveTo(P[o], P[o + 1]);
-          ctx.bezierCurveTo(P[o + 2], P[o + 3], P[o + 4], P[o + 5], P[o + 6], P[o + 7]);
+          if (straight) ctx.lineTo(P[o + 6], P[o + 7]);
+          else ctx.bezierCurveTo(P[o + 2], P[o + 3], P[o + 4], P[o + 5], P[o + 6], P[o + 7]);
           any = true;
         }
         if (!any) continue;
@@ -863,14 +876,18 @@ export class GraphView {
       cand.push(s);
     }
     cand.sort((a, b) => prio[b] - prio[a] || a - b);
+    // while a zoom or pan is under way only the forced labels are placed (placing them all
+    // costs more than a frame at 500 services); the rest come back when the motion settles
+    const quick = performance.now() < this.movingUntil;
     if (this.labelled.length !== ns) this.labelled = new Uint8Array(ns);
-    this.labelled.fill(0);
+    if (!quick) this.labelled.fill(0);
     const boxes: LabelBox[] = [];
     const draw: [number, string, number, number, boolean][] = [];
     ctx.font = LABEL_FONT;
     const PAD = 2;
     for (const s of cand) {
       const forced = prio[s] >= 4e6;
+      if (quick && !forced) continue;
       const px = this.sx[s] * k + this.tx, py = this.sy[s] * k + this.ty;
       const rpx = this.sr[s] * k;
       let name = topo.services[s].name;
