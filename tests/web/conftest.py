@@ -44,3 +44,27 @@ def chaos_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
         encoding="utf-8",
     )
     return _run(folder, str(scenario))
+
+
+@pytest.fixture(scope="session")
+def slowed_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """netflixoss, 20 s: subscriber 2 s slower from 5 s on, so breakers into it open."""
+    folder = tmp_path_factory.mktemp("runs") / "slowed"
+    scenario = folder.parent / "slowed.yaml"
+    scenario.write_text(
+        "\n".join(
+            [
+                "scenario: web-replay-breakers",
+                "architecture: netflixoss",
+                "duration: 20s",
+                "seed: 4",
+                "options: {victim: false}",
+                "chaos:",
+                "  - {at: 5s, action: latency-monkey, target: subscriber, latency: 2s}",
+                "outputs: {spans: [], report: false}",
+                "",
+            ]
+        ),
+        encoding="utf-8",
+    )
+    return _run(folder, str(scenario))

@@ -2,8 +2,9 @@
 
 Read from the files a run writes: ``run.json`` (the architecture's name, the epoch, the
 duration), ``graph.json`` (instances born and died, service edges), ``chaos.json``,
-``metrics_service.parquet`` (the series), ``metrics_edge.parquet`` (when each edge was first
-called), ``breaker_timeline.parquet``, ``summary.json`` (the commands at the end) and
+``metrics_service.parquet`` (the series), ``metrics_edge.parquet`` (each edge's calls per
+interval, and when it was first called), ``metrics_commands.parquet`` (each Hystrix command per
+interval), ``breaker_timeline.parquet``, ``summary.json`` (the commands at the end) and
 ``spans.zipkin.json`` (the traces). Only ``graph.json`` is required; a missing optional file
 leaves its part empty (a run without spans has no traces). Timestamps become simulated seconds
 from the run's epoch.
@@ -78,6 +79,16 @@ def _finite(value: Any) -> float | None:
     return None
 
 
+def _widths(times: Sequence[float]) -> list[float]:
+    """Each interval's length: from the previous interval's end (the first from 0)."""
+    widths = []
+    previous = 0.0
+    for t in times:
+        widths.append(t - previous if t > previous else 1.0)
+        previous = t
+    return widths
+
+
 def _series(rows: Sequence[Mapping[str, Any]], services: Sequence[str]) -> dict[str, Any]:
     times = sorted({float(r["time"]) for r in rows})
     at = {t: i for i, t in enumerate(times)}
@@ -87,11 +98,7 @@ def _series(rows: Sequence[Mapping[str, Any]], services: Sequence[str]) -> dict[
     errors: list[list[float | None]] = [[0.0] * n for _ in services]
     p50: list[list[float | None]] = [[None] * n for _ in services]
     p99: list[list[float | None]] = [[None] * n for _ in services]
-    previous = 0.0
-    widths = []
-    for t in times:
-        widths.append(t - previous if t > previous else 1.0)
-        previous = t
+    widths = _widths(times)
     for row in rows:
         s = index.get(str(row["service"]))
         if s is None:
@@ -104,6 +111,72 @@ def _series(rows: Sequence[Mapping[str, Any]], services: Sequence[str]) -> dict[
             value = _finite(row.get(key))
             target[s][k] = None if value is None else value * 1000.0
     return {"t": times, "services": {"rate": rate, "errors": errors, "p50_ms": p50, "p99_ms": p99}}
+
+
+def _edge_series(
+    rows: Sequence[Mapping[str, Any]], topology: Mapping[str, Any], times: Sequence[float]
+) -> dict[str, list[list[float | None]]]:
+    """Calls and errors per second on each service edge in each interval of ``times``.
+
+    ``None`` where the table has no row for the edge in that interval (no call on it yet).
+    """
+    index = {s["name"]: s["id"] for s in topology["services"]}
+    pairs = {(e["source"], e["target"]): e["id"] for e in topology["edges"]}
+    at = {t: k for k, t in enumerate(times)}
+    widths = _widths(times)
+    n = len(times)
+    rate: list[list[float | None]] = [[None] * n for _ in topology["edges"]]
+    errors: list[list[float | None]] = [[None] * n for _ in topology["edges"]]
+    for row in rows:
+        edge = pairs.get((index.get(str(row.get("source"))), index.get(str(row.get("target")))))
+        k = at.get(float(row["time"]))
+        if edge is None or k is None:
+            continue
+        rate[edge][k] = _finite(row.get("throughput")) or 0.0
+        errors[edge][k] = (_finite(row.get("errors")) or 0.0) / widths[k]
+    return {"rate": rate, "errors": errors}
+
+
+def _command_series(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Each Hystrix command of ``metrics_commands.parquet``, one value per sample.
+
+    The event counts are the interval's (the table keeps differences of the cumulative
+    counts); ``rate`` is the interval's requests per second, the interval running from the
+    table's previous sample; ``error_share`` is the health's error percentage (over Hystrix's
+    rolling window) as a share; the breakers, ``concurrent`` and the latencies are as sampled.
+    """
+    times = sorted({float(r["time"]) for r in rows})
+    widths = dict(zip(times, _widths(times), strict=True))
+    commands: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in sorted(rows, key=lambda r: float(r["time"])):
+        caller, dependency = str(row["caller"]), str(row["dependency"])
+        command = commands.get((caller, dependency))
+        if command is None:
+            command = commands[(caller, dependency)] = {
+                "name": f"{caller}->{dependency}",
+                "caller": caller,
+                "dependency": dependency,
+                "t": [],
+                "counts": {kind: [] for kind in EVENT_COLUMNS},
+                "rate": [],
+                "error_share": [],
+                **{key: [] for key in ("open", "half_open", "breakers", "concurrent")},
+                "p50_ms": [],
+                "p99_ms": [],
+            }
+        t = float(row["time"])
+        counts = {kind: int(row.get(kind) or 0) for kind in EVENT_COLUMNS}
+        command["t"].append(t)
+        for kind, count in counts.items():
+            command["counts"][kind].append(count)
+        requests = sum(counts[kind] for kind in EVENT_COLUMNS[:6])
+        command["rate"].append(requests / widths[t])
+        command["error_share"].append((_finite(row.get("error_percentage")) or 0.0) / 100.0)
+        for key in ("open", "half_open", "breakers", "concurrent"):
+            command[key].append(int(row.get(key) or 0))
+        command["p50_ms"].append(_finite(row.get("latency_p50_ms")))
+        command["p99_ms"].append(_finite(row.get("latency_p99_ms")))
+    return sorted(commands.values(), key=lambda c: str(c["name"]))
 
 
 def _edge_first_calls(
@@ -277,9 +350,10 @@ def replay_document(run_dir: Path) -> tuple[dict[str, Any], dict[str, dict[str, 
     chaos = list(chaos_data.get("log", [])) if isinstance(chaos_data, dict) else []
     names = [s["name"] for s in topology["services"]]
     series = _series(_rows(run_dir / "metrics_service.parquet"), names)
-    edge_born = _edge_first_calls(
-        _rows(run_dir / "metrics_edge.parquet"), topology, edge_born, interval
-    )
+    edge_rows = _rows(run_dir / "metrics_edge.parquet")
+    if (run_dir / "metrics_edge.parquet").is_file():
+        series["edges"] = _edge_series(edge_rows, topology, series["t"])
+    edge_born = _edge_first_calls(edge_rows, topology, edge_born, interval)
     breakers = [
         {
             "t": float(row["time"]),
@@ -306,6 +380,8 @@ def replay_document(run_dir: Path) -> tuple[dict[str, Any], dict[str, dict[str, 
         "commands": commands,
         "traces": trace_summaries(traces),
     }
+    if (run_dir / "metrics_commands.parquet").is_file():
+        document["command_series"] = _command_series(_rows(run_dir / "metrics_commands.parquet"))
     if arch == MIGRATION:
         document["steps"] = migration_steps()
     return json_safe(document), {k: public_trace(v) for k, v in traces.items()}
