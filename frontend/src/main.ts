@@ -179,7 +179,9 @@ function seriesFor(svc: number): SeriesData {
 
 function sparkFor(c: Command): number[] {
   if (replay) {
-    // replay has no per-command series: the dependency's request rate before t stands in
+    const own = replay.commandRates(c.name, SPARK_SECONDS);
+    if (own) return own;
+    // an older run folder has no per-command series: the dependency's request rate stands in
     const ser = replay.doc.series;
     const main = replay.doc.topology.services.find((s) => s.name === c.dependency)?.id ?? -1;
     if (main < 0 || !ser?.t?.length) return [];

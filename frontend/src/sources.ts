@@ -1,7 +1,7 @@
 // Where the data comes from: the live websocket, the replay document (HTTP or
 // embedded in the page), and the traces.
 import { emptyTopology, normaliseTopology, type Store } from './store';
-import type { Command, Replay, ServerMessage, Topology, Trace, TraceSummary } from './types';
+import type { Command, CommandCounts, CommandSeries, Replay, ServerMessage, Topology, Trace, TraceSummary } from './types';
 
 export interface Notifier { (text: string, kind: 'ok' | 'err' | 'info' | 'chaos'): void }
 
@@ -129,6 +129,8 @@ export class ReplayController {
   speed = 1;
   stepIdx: number | null = null;
   private breakerRows = new Map<string, { t: number[]; share: number[]; dep: number }>();
+  /** the run's commands per metrics sample, when the run folder has them */
+  private commandSeries: CommandSeries[] = [];
   private mapToMain = new Int32Array(0); // current topology's service → main topology's service
   private main: Topology;
   private lastEmit = 0;
@@ -138,6 +140,8 @@ export class ReplayController {
   constructor(readonly store: Store, readonly doc: Replay, readonly traceData: Map<string, Trace>) {
     this.main = normaliseTopology(doc.topology ?? emptyTopology());
     this.duration = typeof doc.duration === 'number' ? doc.duration : (doc.series?.t?.at(-1) ?? 0);
+    this.commandSeries = Array.isArray(doc.command_series)
+      ? doc.command_series.filter((c) => c && typeof c.name === 'string' && Array.isArray(c.t)) : [];
     const depOf = new Map<string, string>();
     for (const c of doc.commands ?? []) depOf.set(c.name, c.dependency);
     const byName = new Map(this.main.services.map((s) => [s.name, s.id]));
@@ -253,7 +257,19 @@ export class ReplayController {
         if (local >= 0) s.breakerOpen[local] = Math.max(s.breakerOpen[local], share);
       }
     }
-    s.commands = (doc.commands ?? []).map((c) => withBreaker(c, openBy.get(c.name)));
+    if (this.commandSeries.length) {
+      // each command as its last metrics sample at or before t left it
+      let asOf = -1;
+      s.commands = this.commandSeries.map((c) => {
+        const k = lastAtOrBefore(c.t, t);
+        if (k >= 0) asOf = Math.max(asOf, c.t[k]);
+        return commandAt(c, k);
+      });
+      s.commandsAsOf = asOf;
+    } else {
+      s.commands = (doc.commands ?? []).map((c) => withBreaker(c, openBy.get(c.name)));
+      s.commandsAsOf = null;
+    }
     if (emit) { s.emit('instances'); s.emit('tick'); s.emit('meta'); }
   }
 
@@ -292,6 +308,47 @@ export class ReplayController {
   }
 
   traceList(): TraceSummary[] { return Array.isArray(this.doc.traces) ? this.doc.traces : []; }
+
+  /** A command's request rate per metrics interval over the `seconds` up to t; null when the
+   * replay has no per-command series (or none for that command). */
+  commandRates(name: string, seconds: number): number[] | null {
+    const c = this.commandSeries.find((x) => x.name === name);
+    if (!c) return null;
+    const out: number[] = [];
+    for (let i = 0; i < c.t.length && c.t[i] <= this.t; i++) if (c.t[i] >= this.t - seconds) out.push(+c.rate[i] || 0);
+    return out;
+  }
+}
+
+/** The index of the last of the ascending `times` that is <= t; -1 when none is. */
+function lastAtOrBefore(times: number[], t: number): number {
+  let lo = 0, hi = times.length;
+  while (lo < hi) { const mid = (lo + hi) >> 1; if (times[mid] <= t) lo = mid + 1; else hi = mid; }
+  return lo - 1;
+}
+
+const EVENT_KINDS: (keyof CommandCounts)[] = ['success', 'failure', 'timeout', 'short_circuited',
+  'thread_pool_rejected', 'semaphore_rejected', 'fallback_success', 'fallback_failure'];
+
+/** A command as its sample k left it (k < 0: before the first sample: nothing yet, closed). */
+function commandAt(c: CommandSeries, k: number): Command {
+  const num = (a: (number | null)[] | undefined, i: number) => (i >= 0 && a ? +(a[i] ?? 0) || 0 : 0);
+  const counts = {} as CommandCounts;
+  for (const kind of EVENT_KINDS) counts[kind] = num(c.counts?.[kind], k);
+  const requests = EVENT_KINDS.slice(0, 6).reduce((sum, kind) => sum + counts[kind], 0);
+  const breakers = num(c.breakers, k >= 0 ? k : 0);
+  const open = num(c.open, k), half = num(c.half_open, k);
+  const latency: Record<string, number> = {};
+  for (const [key, arr] of [['p50', c.p50_ms], ['p99', c.p99_ms]] as const) {
+    const v = k >= 0 ? arr?.[k] : null;
+    if (typeof v === 'number' && isFinite(v)) latency[key] = v;
+  }
+  return {
+    name: c.name, caller: c.caller, dependency: c.dependency, hosts: breakers,
+    rate: num(c.rate, k), error_share: num(c.error_share, k), requests, counts,
+    open, half_open: half, closed: Math.max(0, breakers - open - half),
+    latency_ms: latency, concurrency: num(c.concurrent, k), pool: null,
+  };
 }
 
 function s2i(x: number | undefined): number { return x === undefined ? -1 : x; }

@@ -53,6 +53,9 @@ export class Store {
   lastInstChange = -1e9;
 
   commands: Command[] = [];
+  /** replay: the end of the metrics interval `commands` are as at (-1 before the first one);
+   * null when they are end-of-run totals (or live) */
+  commandsAsOf: number | null = null;
   faults: Fault[] = [];
   chaos: ChaosRecord[] = [];
 

@@ -52,6 +52,14 @@ export type ServerMessage = Hello | Tick | Ack | ErrorMsg | End;
 export interface Session { protocol: number; mode: 'live' | 'replay'; arch: string; source: string }
 
 export interface Step { step: number; arch: string; topology: Topology }
+/** One Hystrix command per metrics sample (replay): counts per interval, the rest as sampled. */
+export interface CommandSeries {
+  name: string; caller: string; dependency: string; t: number[];
+  counts: Partial<Record<keyof CommandCounts, number[]>>;
+  rate: number[]; error_share: number[]; open: number[]; half_open: number[]; breakers: number[];
+  concurrent: number[]; p50_ms: (number | null)[]; p99_ms: (number | null)[];
+}
+
 export interface Replay {
   type: 'replay'; protocol: number; arch: string; duration: number; source: string;
   topology: Topology; edge_born: (number | null)[]; chaos: ChaosRecord[];
@@ -62,6 +70,7 @@ export interface Replay {
   };
   breakers: { t: number; command: string; open_share: number }[];
   commands: Command[];
+  command_series?: CommandSeries[];
   traces: TraceSummary[];
   steps?: Step[];
   trace_data?: Trace[] | Record<string, Trace>;

@@ -99,7 +99,7 @@ export function initCircuits(pane: HTMLElement, tools: HTMLElement, store: Store
     const state = c.open > 0 ? 'Open' : c.half_open > 0 ? 'Half-open' : 'Closed';
     card.state.textContent = state;
     card.state.className = state === 'Open' ? 'state-open' : state === 'Half-open' ? 'state-half' : 'state-closed';
-    if (c.open > 0 && c.hosts > 1) card.state.title = `open on ${c.open} of ${c.hosts} hosts`;
+    card.state.title = c.open > 0 && c.hosts > 1 ? `open on ${c.open} of ${c.hosts} hosts` : '';
     const L = c.latency_ms ?? {};
     for (const key of Object.keys(card.lat)) card.lat[key].textContent = fmtMs(L[key]);
     const p = c.pool;
@@ -138,7 +138,7 @@ export function initCircuits(pane: HTMLElement, tools: HTMLElement, store: Store
       grid.append(frag);
     }
     for (const name of order) update(cards.get(name)!, byName.get(name)!);
-    const replayNote = store.mode === 'replay' || store.mode === 'offline' ? 'counters at the end of the run · circuit state at t' : '';
+    const replayNote = store.mode === 'replay' || store.mode === 'offline' ? replayText(store.commandsAsOf) : '';
     const more = matching.length > order.length ? `showing ${order.length} of ${matching.length} (filter to narrow)` : '';
     note.textContent = [more, replayNote].filter(Boolean).join(' · ');
   }
@@ -151,4 +151,12 @@ export function initCircuits(pane: HTMLElement, tools: HTMLElement, store: Store
   store.on('topology', () => refresh(true));
   store.on('select', () => refresh());
   return { refresh: () => refresh(true) };
+}
+
+/** What the cards show in a replay: as at t per metrics interval, or end-of-run totals. */
+function replayText(asOf: number | null): string {
+  if (asOf === null) return 'counters at the end of the run · circuit state at t';
+  if (asOf < 0) return 'as at t · no metrics interval has ended yet';
+  return `as at t · per metrics interval: counts in the one ending at ${asOf.toFixed(1)} s, ` +
+    'circuits then, error % over the rolling 10 s';
 }
