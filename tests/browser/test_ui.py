@@ -165,6 +165,66 @@ def test_the_replay_at_t_shows_the_instances_that_existed_at_t(
     assert page.get_by_test_id("chaos-marker").count() >= 1
 
 
+#: subscriber 2 s slower from 5 s on: the breakers on the path into it open some seconds later
+SLOWED = """\
+scenario: replay-breakers-at-t
+architecture: netflixoss
+duration: 20s
+seed: 4
+options: {victim: false}
+chaos:
+  - {at: 5s, action: latency-monkey, target: subscriber, latency: 2s}
+outputs: {spans: [], report: false}
+"""
+
+
+def open_at(run: Path, t: float) -> dict[str, int]:
+    """Breakers open per command at ``t``: each command's last change in breaker_timeline."""
+    import pyarrow.parquet as pq  # type: ignore[import-untyped, unused-ignore]
+
+    latest: dict[str, tuple[float, int]] = {}
+    for row in pq.read_table(run / "breaker_timeline.parquet").to_pylist():
+        name = f"{row['caller']}->{row['dependency']}"
+        if row["time"] <= t and row["time"] >= latest.get(name, (-1.0, 0))[0]:
+            latest[name] = (row["time"], row["open"])
+    return {name: opened for name, (_, opened) in latest.items()}
+
+
+def test_the_replay_circuits_show_each_breaker_as_it_was_at_t(
+    page: Page, serve: Callable[..., Served], tmp_path: Path
+) -> None:
+    path = {"wwwproxy->login", "wwwproxy->homepage", "login->subscriber", "homepage->subscriber"}
+    run = run_folder(tmp_path, SLOWED)
+    served = serve(str(run))
+    ready(page, served.url)
+    page.get_by_test_id("tab-circuits").click()
+    cards = page.locator('[data-testid="command"]')
+    expect(cards.first).to_be_visible(timeout=WAIT)
+    # before the slowdown: every circuit closed
+    assert open_at(run, 3.0) == {}
+    page.evaluate("(t) => window.monkeyhouse.replayAt(t)", 3.0)
+    expect(page.locator("#circuit-note")).to_contain_text("as at t")
+    states = cards.get_by_test_id("circuit-state")
+    expect(states.filter(has_not_text="Closed")).to_have_count(0)
+    assert states.count() >= len(path)
+    shot(page, "replay-circuits-at-3s")
+    # well after it: what breaker_timeline.parquet says was open at 15 s shows Open
+    page.evaluate("(t) => window.monkeyhouse.replayAt(t)", 15.0)
+    opened = {name for name, count in open_at(run, 15.0).items() if count > 0}
+    assert opened and opened <= path, opened
+    for name in opened:
+        card = page.locator(f'[data-testid="command"][data-command="{name}"]')
+        expect(card.get_by_test_id("circuit-state")).to_have_text("Open")
+    shown = {str(card.get_attribute("data-command")) for card in cards.all()}
+    for closed in shown - opened:
+        card = page.locator(f'[data-testid="command"][data-command="{closed}"]')
+        expect(card.get_by_test_id("circuit-state")).not_to_have_text("Open")
+    shot(page, "replay-circuits-at-15s")
+    # and back before the slowdown: closed again (state at t, not at the end)
+    page.evaluate("(t) => window.monkeyhouse.replayAt(t)", 3.0)
+    expect(states.filter(has_not_text="Closed")).to_have_count(0)
+
+
 def test_migration_steps_grow_as_spigos_recorded_steps(
     page: Page, serve: Callable[..., Served], tmp_path: Path
 ) -> None:
