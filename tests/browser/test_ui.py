@@ -294,14 +294,20 @@ def test_render_html_works_offline_from_a_file(page: Page, tmp_path: Path) -> No
     shot(page, "offline-page")
 
 
-def test_a_500_service_estate_is_drawn_whole_and_apart(
-    page: Page, serve: Callable[..., Served], tmp_path: Path
-) -> None:
+def open_estate(page: Page, serve: Callable[..., Served], tmp_path: Path) -> Any:
+    """Serve the 500-service estate live at half speed; its generator module, once drawn."""
     large_arch = load_benchmark_module("large_arch")
     arch = large_arch.write(tmp_path / "estate500.yaml")
     served = serve(str(arch), "-d", "600", "--speed", "0.5")
     ready(page, served.url)
     expect(page.get_by_test_id("node-count")).to_have_text("500", timeout=WAIT)
+    return large_arch
+
+
+def test_a_500_service_estate_is_drawn_whole_and_apart(
+    page: Page, serve: Callable[..., Served], tmp_path: Path
+) -> None:
+    large_arch = open_estate(page, serve, tmp_path)
     names = [spec["name"] for spec in large_arch.architecture()["services"]]
     where = page.evaluate("(names) => names.map((n) => window.monkeyhouse.positionOf(n))", names)
     width, height = 1400, 900
@@ -317,11 +323,7 @@ def test_a_500_service_estate_is_drawn_whole_and_apart(
 def test_a_500_service_estate_is_readable_collapsed(
     page: Page, serve: Callable[..., Served], tmp_path: Path
 ) -> None:
-    large_arch = load_benchmark_module("large_arch")
-    arch = large_arch.write(tmp_path / "estate500.yaml")
-    served = serve(str(arch), "-d", "600", "--speed", "0.5")
-    ready(page, served.url)
-    expect(page.get_by_test_id("node-count")).to_have_text("500", timeout=WAIT)
+    large_arch = open_estate(page, serve, tmp_path)
     services = {spec["name"] for spec in large_arch.architecture()["services"]}
     # at fit zoom: many services named, no two labels on top of each other
     page.wait_for_function("window.monkeyhouse.labels().length >= 30", timeout=WAIT)
