@@ -43,7 +43,7 @@ import os
 import random
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -141,26 +141,28 @@ class NodeName:
     service: str
 
 
-def parse_node_id(node_id: str) -> NodeName:
+def parse_node_id(node_id: str, services: Iterable[str] = ()) -> NodeName:
     """Split a graph JSON node id into region, zone, instance and service name.
 
     Accepts the default ``arch.region.zone.instance`` form (the service is the instance minus
     its trailing digits, so ``rds-mysql01`` is service ``rds-mysql``), the reduced ``-f`` form
-    ``arch.region.zone.service.package`` and spigo's full nine-field names.
+    ``arch.region.zone.service.package`` and spigo's full nine-field names. ``services``, the
+    run's service names when known, tell ``svc1x002`` + ``07`` from ``svc1x`` + ``00207``: the
+    longest of them that only digits follow in the instance wins.
     """
     parts = node_id.split(".")
     if len(parts) >= 9:
         instance = parts[4] or parts[7]
-        service = parts[7] or _strip_index(instance)
+        service = parts[7] or _service_of(instance, services)
     elif len(parts) >= 5:
         instance = parts[3]
         service = parts[3]
     elif len(parts) == 4:
         instance = parts[3]
-        service = _strip_index(instance)
+        service = _service_of(instance, services)
     else:
         instance = parts[-1]
-        service = _strip_index(instance)
+        service = _service_of(instance, services)
     region = parts[1] if len(parts) >= 4 else "*"
     zone = parts[2] if len(parts) >= 4 else "*"
     return NodeName(region=region or "*", zone=zone or "*", instance=instance, service=service)
@@ -169,6 +171,15 @@ def parse_node_id(node_id: str) -> NodeName:
 def _strip_index(instance: str) -> str:
     stripped = _TRAILING_DIGITS.sub("", instance)
     return stripped or instance
+
+
+def _service_of(instance: str, services: Iterable[str]) -> str:
+    best = ""
+    for service in services:
+        rest = instance[len(service) :]
+        if len(service) > len(best) and instance.startswith(service) and rest.isdigit():
+            best = service
+    return best or _strip_index(instance)
 
 
 def _bad(path: Path, where: str, problem: str) -> RunFolderError:

@@ -25,10 +25,11 @@ from datetime import datetime
 from typing import Any
 
 from monkeyhouse.errors import UsageError
+from monkeyhouse.exporters.picture import parse_node_id
 from monkeyhouse.model.architecture import EUREKA, Architecture
 from monkeyhouse.scenarios.simulation import Simulation
 from monkeyhouse.topology.deployment import placements, plan
-from monkeyhouse.topology.names import ANY, instance_label, instance_name, service_of
+from monkeyhouse.topology.names import ANY, instance_label, instance_name
 
 
 def tiers(count: int, edges: Iterable[tuple[int, int]]) -> list[int]:
@@ -189,30 +190,6 @@ def parse_time(stamp: str, epoch: datetime) -> float:
     return round(whole + nanos / 1e9, 9)
 
 
-def _label_service(label: str, known: Iterable[str]) -> str:
-    """The service of an instance label (``svc0x012`` + ``07``).
-
-    The longest known service name that only digits follow in the label; else spigo's rule,
-    the label without its trailing digits.
-    """
-    best = ""
-    for service in known:
-        rest = label[len(service) :]
-        if len(service) > len(best) and label.startswith(service) and rest.isdigit():
-            best = service
-    return best or service_of(label)
-
-
-def _node_service(name: str, known: Iterable[str] = ()) -> tuple[str, str, str]:
-    """``(region, zone, service)`` of a graph node name (instance or ``-f`` form)."""
-    fields = name.split(".")
-    if len(fields) >= 5:  # arch.region.zone.service.package (spigo's -f)
-        return fields[1], fields[2], fields[3]
-    if len(fields) == 4:
-        return fields[1], fields[2], _label_service(fields[3], known)
-    return ANY, ANY, _label_service(fields[-1], known)
-
-
 def graph_topology(
     entries: Sequence[Mapping[str, Any]],
     epoch: datetime,
@@ -238,7 +215,8 @@ def graph_topology(
     for entry in entries:
         if "node" in entry:
             name = str(entry["node"])
-            region, zone, service = _node_service(name, known)
+            parsed = parse_node_id(name, known)
+            region, zone, service = parsed.region, parsed.zone, parsed.service
             if service not in service_index:
                 service_index[service] = len(names)
                 names.append(service)
