@@ -20,12 +20,18 @@ let replay: ReplayController | null = null;
 let traces: TraceSource | null = null;
 let lastTickT = 0;
 
-function selectByName(name: string): boolean {
+/** The service or instance called exactly ``name`` (services first), or null. */
+function byName(name: string): Selection | null {
   const s = store.serviceByName.get(name);
-  if (s) { store.select({ kind: 'service', id: s.id }); return true; }
+  if (s) return { kind: 'service', id: s.id };
   const i = store.instanceByName.get(name);
-  if (i) { store.select({ kind: 'instance', id: i.id }); return true; }
-  return false;
+  return i ? { kind: 'instance', id: i.id } : null;
+}
+
+function selectByName(name: string): boolean {
+  const sel = byName(name);
+  if (sel) store.select(sel);
+  return sel !== null;
 }
 
 /**
@@ -54,9 +60,7 @@ function matchNames(text: string, limit: number): { name: string; sel: Selection
 
 /** Select the best match for a text, centre it in the graph, show it in the side panel. */
 function find(text: string): boolean {
-  const exact = text.trim();
-  const s = store.serviceByName.get(exact), i = store.instanceByName.get(exact);
-  const sel: Selection | null = s ? { kind: 'service', id: s.id } : i ? { kind: 'instance', id: i.id } : matchNames(text, 1)[0]?.sel ?? null;
+  const sel = byName(text.trim()) ?? matchNames(text, 1)[0]?.sel ?? null;
   if (!sel) return false;
   store.select(sel);
   graph.focusOn(sel);
@@ -79,7 +83,7 @@ searchEl.addEventListener('input', (ev) => {
   searchEl.classList.remove('miss');
   // a suggestion picked from the list goes there at once
   if ((ev as InputEvent).inputType === 'insertReplacementText' || (ev as InputEvent).inputType === undefined) {
-    if (store.serviceByName.has(searchEl.value) || store.instanceByName.has(searchEl.value)) { find(searchEl.value); return; }
+    if (byName(searchEl.value)) { find(searchEl.value); return; }
   }
   searchList.replaceChildren(...matchNames(searchEl.value, 12).map((m) => el('option', { value: m.name })));
 });
