@@ -177,7 +177,6 @@ class _Figures:
         "seen_roots",
         "slowest",
         "trace_every",
-        "trace_starts",
     )
 
     def __init__(
@@ -196,7 +195,6 @@ class _Figures:
         self.recent: deque[tuple[float, dict[str, Any]]] = deque(maxlen=ring)
         #: (duration, -trace, start, trace dict): a min-heap of the slowest
         self.slowest: list[tuple[float, int, float, dict[str, Any]]] = []
-        self.trace_starts: dict[int, float] = {}
         self.seen_roots = 0
 
     def on_span(self, span: Span) -> None:
@@ -219,14 +217,12 @@ class _Figures:
         spans = self.open_traces.get(trace)
         if spans is None:
             spans = self.open_traces[trace] = []
-            self.trace_starts[trace] = span.start
         spans.append(span)
         if span.parent == 0:
             self._complete(trace, span)
 
     def _complete(self, trace: int, root: Span) -> None:
         spans = self.open_traces.pop(trace)
-        start = self.trace_starts.pop(trace, root.start)
         self.seen_roots += 1
         duration = root.end - root.start
         sampled = trace % self.trace_every == 0
@@ -234,7 +230,7 @@ class _Figures:
         if not (sampled or slow):
             return
         data = trace_json(spans)
-        start = min(start, min(s.start for s in spans))
+        start = min(s.start for s in spans)
         if sampled:
             self.recent.append((start, data))
         if slow:
@@ -246,10 +242,10 @@ class _Figures:
 
     def drop_stale(self, now: float) -> None:
         """Let go of traces whose root never finished (spans after a timeout, a killed caller)."""
-        stale = [t for t, start in self.trace_starts.items() if now - start > TRACE_STALE]
+        # a trace is as old as the first of its spans to end (its first entry)
+        stale = [t for t, spans in self.open_traces.items() if now - spans[0].start > TRACE_STALE]
         for trace in stale:
-            self.open_traces.pop(trace, None)
-            self.trace_starts.pop(trace, None)
+            del self.open_traces[trace]
 
     def take(self) -> tuple[list[int], list[int], list[float], list[float], list[int], list[int]]:
         """The figures since the last call (counts, errors, p50 s, p99 s, edge counts, errors)."""
