@@ -24,7 +24,7 @@ import os
 import re
 import shlex
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
@@ -530,6 +530,16 @@ def cmd_run_scenario(
     return _ended(result, target, progress, args.quiet, out)
 
 
+def _registered(plugins: Mapping[str, Any], name: str, what: str, kind: str) -> Any:
+    """The plug-in ``name`` of a group, or a usage error for ``what`` saying how to get it."""
+    plugin = plugins.get(name)
+    if plugin is None:
+        raise UsageError(
+            f"{what}: {kind} is not registered (reinstall monkeyhouse with `pip install -e .`)"
+        )
+    return plugin
+
+
 def _stream_port(value: str | None) -> int | None:
     """``--hystrix-stream``'s PORT (None: no stream)."""
     if value is None:
@@ -565,12 +575,9 @@ def _live(
         )
     stream: LiveOutput | None = None
     if port is not None:
-        factory = live_outputs().get("hystrix")
-        if factory is None:
-            raise UsageError(
-                "--hystrix-stream: the hystrix live output is not registered (reinstall "
-                "monkeyhouse with `pip install -e .`)"
-            )
+        factory = _registered(
+            live_outputs(), "hystrix", "--hystrix-stream", "the hystrix live output"
+        )
         stream = factory(
             port=port,
             interval=args.push_interval,
@@ -664,13 +671,7 @@ def cmd_validate(files: Sequence[Path], out: TextIO, err: TextIO) -> int:
 
 
 def _ui_plugin(name: str, what: str) -> Any:
-    plugin = ui().get(name)
-    if plugin is None:
-        raise UsageError(
-            f"{what}: the web UI's {name!r} plug-in is not registered (reinstall monkeyhouse "
-            "with `pip install -e .`)"
-        )
-    return plugin
+    return _registered(ui(), name, what, f"the web UI's {name!r} plug-in")
 
 
 def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
